@@ -1,0 +1,155 @@
+// POST /buy: validate, pick a catalog item, produce the purchase CloudEvent to Kafka, answer 202
+// once Kafka has acknowledged (acks=all). Also GET / and GET /health of the public API.
+import { CloudEvent, Kafka } from "cloudevents";
+import { bodyLimit } from "hono/body-limit";
+import { Counter, Histogram } from "prom-client";
+import { v5 as uuidv5 } from "uuid";
+import { type BaseDeps, createBaseApp } from "../shared/app.ts";
+import { readJsonBody } from "../shared/body.ts";
+import { CATALOG, pickItem } from "../shared/catalog.ts";
+import { AppError, Errors, parseOr400 } from "../shared/errors.ts";
+import { cachedProbe } from "../shared/health.ts";
+import { serviceInfo } from "../shared/info.ts";
+import { type Admin, kafkaReachable, type Producer, withTimeout } from "../shared/kafka.ts";
+import { errorFields } from "../shared/logging.ts";
+import { BuyRequestSchema, PURCHASE_EVENT_TYPE, type Purchase } from "../shared/purchase.ts";
+
+export const MAX_BODY_BYTES = 16 * 1024;
+// Fixed namespace for purchase ids derived from (user_id, Idempotency-Key): RFC 9562 UUIDv5.
+const IDEMPOTENCY_NAMESPACE = "3f4e9c52-6d0b-4c3e-9a51-2b8f0d7c1e64";
+const IdempotencyKey = /^[\x21-\x7e]{1,200}$/;
+
+export interface BuyDeps extends BaseDeps {
+  producer: Pick<Producer, "send">;
+  admin: Admin;
+  topic: string;
+  /** Bound on a produce and on the health probe, in ms. */
+  timeoutMs: number;
+  /** CloudEvent source naming this function. */
+  source?: string;
+  random?: () => number;
+  now?: () => Date;
+}
+
+export function createApp(deps: BuyDeps) {
+  const { producer, topic, timeoutMs, logger, registry, source = "/purchases/functions/buy" } = deps;
+  const now = deps.now ?? (() => new Date());
+  const produced = new Counter({
+    name: "purchases_produced_total",
+    help: "Purchases acknowledged by Kafka",
+    registers: [registry],
+  });
+  const produceSeconds = new Histogram({
+    name: "kafka_produce_duration_seconds",
+    help: "Time from produce to Kafka acknowledgement (acks=all)",
+    labelNames: ["result"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const kafkaUp = cachedProbe(() => kafkaReachable(deps.admin, Math.min(timeoutMs, 2000)));
+
+  const app = createBaseApp(deps);
+
+  app.get("/", (c) =>
+    c.json(
+      serviceInfo("purchase-api", "Buy random items and read purchase history", [
+        "POST /buy",
+        "GET /items",
+        "GET /getAllUserBuys/:user_id",
+        "GET /health",
+      ]),
+    ),
+  );
+
+  app.get("/health", async (c) => {
+    const ok = await kafkaUp();
+    const body = {
+      status: ok ? "healthy" : "unhealthy",
+      service: "buy",
+      kafka: ok ? "connected" : "unreachable",
+    };
+    return c.json(body, ok ? 200 : 503);
+  });
+
+  app.post(
+    "/buy",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw Errors.payloadTooLarge(MAX_BODY_BYTES);
+      },
+    }),
+    async (c) => {
+      const input = parseOr400(BuyRequestSchema, await readJsonBody(c), "body");
+      const key = c.req.header("Idempotency-Key");
+      if (key !== undefined && !IdempotencyKey.test(key)) {
+        throw Errors.validation("Idempotency-Key: must be 1-200 printable ASCII characters", [
+          { field: "Idempotency-Key", message: "must be 1-200 printable ASCII characters" },
+        ]);
+      }
+      // With a key, the id and the item follow from (user_id, key): a retry is the same purchase.
+      const id = key ? uuidv5(`${input.user_id}\n${key}`, IDEMPOTENCY_NAMESPACE) : crypto.randomUUID();
+      const item = key
+        ? CATALOG[Number.parseInt(id.slice(0, 8), 16) % CATALOG.length]
+        : pickItem(deps.random);
+      if (!item) throw new Error("catalog is empty");
+      const purchase: Purchase = {
+        id,
+        username: input.username,
+        user_id: input.user_id,
+        item_name: item.name,
+        price: item.price,
+        timestamp: now().toISOString(),
+      };
+      // Kafka binary content mode: ce_* headers, the purchase JSON as the value, user_id as key.
+      const event = new CloudEvent({
+        id,
+        source,
+        type: PURCHASE_EVENT_TYPE,
+        time: purchase.timestamp,
+        datacontenttype: "application/json",
+        partitionkey: input.user_id,
+        data: purchase,
+      });
+      const message = Kafka.binary(event);
+      const started = performance.now();
+      try {
+        const [meta] = await withTimeout(
+          producer.send({
+            topic,
+            messages: [
+              {
+                key: input.user_id,
+                value: JSON.stringify(purchase),
+                headers: message.headers as Record<string, string>,
+              },
+            ],
+          }),
+          timeoutMs,
+        );
+        produceSeconds.observe({ result: "ok" }, (performance.now() - started) / 1000);
+        produced.inc();
+        return c.json(
+          {
+            status: "accepted",
+            purchase,
+            kafka: {
+              topic,
+              partition: meta?.partition ?? null,
+              offset: Number(meta?.baseOffset ?? meta?.offset),
+            },
+          },
+          202,
+        );
+      } catch (err) {
+        if (err instanceof AppError) throw err;
+        produceSeconds.observe({ result: "error" }, (performance.now() - started) / 1000);
+        logger.warn("produce failed", { ...errorFields(err), requestId: c.get("requestId"), purchaseId: id });
+        throw Errors.kafkaUnavailable(
+          `Kafka did not acknowledge the purchase within ${timeoutMs} ms; retry later`,
+        );
+      }
+    },
+  );
+  return app;
+}

@@ -1,0 +1,56 @@
+// MongoDB client factory and the purchases collection with its indexes. Only operations that both
+// MongoDB and FerretDB 1.24 support are used anywhere in the project (see LOCAL-STACK.md).
+import { type Collection, MongoClient, MongoError, MongoServerError } from "mongodb";
+import type { Config } from "./config.ts";
+import type { PurchaseDoc } from "./purchase.ts";
+
+export const DEFAULT_DB = "purchases";
+export const COLLECTION = "purchases";
+
+export function createMongoClient(
+  config: Pick<Config, "MONGODB_URI" | "MONGODB_TIMEOUT_MS">,
+  maxPoolSize = 20,
+) {
+  return new MongoClient(config.MONGODB_URI, {
+    serverSelectionTimeoutMS: config.MONGODB_TIMEOUT_MS,
+    connectTimeoutMS: config.MONGODB_TIMEOUT_MS,
+    socketTimeoutMS: config.MONGODB_TIMEOUT_MS * 4,
+    maxPoolSize,
+  });
+}
+
+/** The purchases collection in the URI's database (default `purchases`). */
+export function purchasesCollection(client: MongoClient): Collection<PurchaseDoc> {
+  return client
+    .db(client.options.dbName === "test" ? DEFAULT_DB : client.options.dbName)
+    .collection(COLLECTION);
+}
+
+/**
+ * `_id` is the purchase id, unique by itself. A second unique index on the CloudEvent identity
+ * (source, id) makes a redelivered event a duplicate-key error instead of a second document.
+ */
+export async function ensureIndexes(collection: Collection<PurchaseDoc>) {
+  await collection.createIndexes([
+    { key: { event_source: 1, event_id: 1 }, name: "event_identity", unique: true },
+    { key: { user_id: 1, timestamp: -1, _id: -1 }, name: "user_history" },
+  ]);
+}
+
+export const isDuplicateKey = (err: unknown) => err instanceof MongoServerError && err.code === 11000;
+
+/** Errors that mean "the database is not reachable right now": retry later, not a bad request. */
+export function isUnavailable(err: unknown): boolean {
+  if (!(err instanceof MongoError)) return false;
+  if (err instanceof MongoServerError) return false;
+  return true;
+}
+
+export async function ping(client: MongoClient, timeoutMs: number): Promise<boolean> {
+  try {
+    await client.db("admin").command({ ping: 1 }, { timeoutMS: timeoutMs });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,101 @@
+// The purchase: input rules, the event data (the seed's message format) and the stored document.
+// Schemas are exported for the functions, the tests and the web page.
+import * as v from "valibot";
+
+/** CloudEvent type of a purchase made through POST /buy (reverse-DNS, versioned). */
+export const PURCHASE_EVENT_TYPE = "org.example.purchases.purchase.created.v1";
+
+// Cc (control) and Cf-format characters like U+2028/U+2029/bidi overrides have no place in a name.
+const CONTROL = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
+
+export const UserIdSchema = v.pipe(
+  v.string("must be a string"),
+  v.regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 _ . : -"),
+);
+
+export const UsernameSchema = v.pipe(
+  v.string("must be a string"),
+  v.trim(),
+  v.check((s) => !CONTROL.test(s), "must not contain control characters"),
+  v.check((s) => [...s].length >= 1, "must not be empty"),
+  v.check((s) => [...s].length <= 64, "must be at most 64 characters"),
+);
+
+export const BuyRequestSchema = v.strictObject(
+  { username: UsernameSchema, user_id: UserIdSchema },
+  (issue) => `unknown field ${JSON.stringify(issue.input)}`,
+);
+export type BuyRequest = v.InferOutput<typeof BuyRequestSchema>;
+
+const PriceSchema = v.pipe(
+  v.number("must be a number"),
+  v.finite("must be finite"),
+  v.minValue(0, "must not be negative"),
+  v.maxValue(1_000_000, "must be at most 1000000"),
+  v.check((p) => Math.abs(p * 100 - Math.round(p * 100)) < 1e-6, "must have at most 2 decimals"),
+);
+
+const TimestampSchema = v.pipe(
+  v.string("must be a string"),
+  v.isoTimestamp("must be an ISO 8601 timestamp with a time zone"),
+  v.transform((s) => new Date(s)),
+  v.check((d) => !Number.isNaN(d.getTime()), "must be a valid date"),
+);
+
+/** Event data: the seed's message format, plus the purchase id when the buy function made it. */
+export const PurchaseDataSchema = v.object({
+  id: v.optional(
+    v.pipe(v.string("must be a string"), v.regex(/^[A-Za-z0-9_.:-]{1,128}$/, "must be a plain id")),
+  ),
+  username: UsernameSchema,
+  user_id: UserIdSchema,
+  item_name: v.pipe(
+    v.string("must be a string"),
+    v.trim(),
+    v.minLength(1, "must not be empty"),
+    v.maxLength(128),
+  ),
+  price: PriceSchema,
+  timestamp: TimestampSchema,
+});
+export type PurchaseData = v.InferOutput<typeof PurchaseDataSchema>;
+
+/** What the buy function produces (timestamp as an ISO string, id always set). */
+export interface Purchase {
+  id: string;
+  username: string;
+  user_id: string;
+  item_name: string;
+  price: number;
+  timestamp: string;
+}
+
+/** Stored document. Money is also kept in integer cents so sums never drift. */
+export interface PurchaseDoc {
+  _id: string;
+  username: string;
+  user_id: string;
+  item_name: string;
+  price: number;
+  price_cents: number;
+  timestamp: Date;
+  created_at: Date;
+  event_id: string;
+  event_source: string;
+}
+
+export const toCents = (price: number) => Math.round(price * 100);
+export const fromCents = (cents: number) => cents / 100;
+
+/** The API shape of a stored purchase. */
+export function toApi(doc: PurchaseDoc) {
+  return {
+    id: doc._id,
+    username: doc.username,
+    user_id: doc.user_id,
+    item_name: doc.item_name,
+    price: doc.price,
+    timestamp: doc.timestamp.toISOString(),
+    created_at: doc.created_at.toISOString(),
+  };
+}

@@ -1,0 +1,74 @@
+// Server bootstrap: the only place that listens. Reads config, builds the function, serves it on
+// $PORT and shuts down as Knative expects: on SIGTERM stop accepting, finish in-flight requests,
+// close clients, exit 0 (../shared/KNATIVE.md, "Shutdown").
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import type { Hono } from "hono";
+import type { Registry } from "prom-client";
+import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { createLogger, errorFields, type Logger } from "./logging.ts";
+import { createRegistry } from "./metrics.ts";
+
+export interface FunctionContext {
+  config: Config;
+  logger: Logger;
+  registry: Registry;
+  ready: () => boolean;
+}
+
+export interface BuiltFunction {
+  // biome-ignore lint/suspicious/noExplicitAny: any Hono env/schema is fine to serve
+  app: Hono<any, any, any>;
+  /** Closes clients after the last request; called once on shutdown. */
+  close?: () => Promise<void>;
+}
+
+export async function runFunction(name: string, build: (ctx: FunctionContext) => Promise<BuiltFunction>) {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${name}: configuration error: ${err.message}\n`);
+    process.exit(1);
+  }
+  const service = config.K_SERVICE ?? name;
+  const logger = createLogger(config.LOG_LEVEL, { service });
+  const registry = createRegistry({ service, revision: config.K_REVISION });
+  let state: "starting" | "ready" | "stopping" = "starting";
+  const built = await build({ config, logger, registry, ready: () => state === "ready" });
+
+  const server = serve({ fetch: built.app.fetch, port: config.PORT }, (info: AddressInfo) => {
+    state = "ready";
+    logger.info("listening", { port: info.port, pid: process.pid });
+  });
+
+  const shutdown = async (signal: string) => {
+    if (state === "stopping") return;
+    state = "stopping";
+    logger.info("shutting down", { signal });
+    const force = setTimeout(() => {
+      logger.error("shutdown timed out; exiting", { timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS);
+    force.unref();
+    // close() stops accepting and resolves once in-flight requests have finished; idle keep-alive
+    // connections would hold it open, so they are closed now and again as requests complete.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const idle = "closeIdleConnections" in server ? () => server.closeIdleConnections() : () => {};
+    idle();
+    const sweep = setInterval(idle, 100);
+    await closed;
+    clearInterval(sweep);
+    try {
+      await built.close?.();
+    } catch (err) {
+      logger.warn("error while closing clients", errorFields(err));
+    }
+    logger.info("stopped");
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+  return server;
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the project needs on a fresh machine:
+# dev libraries so the Kafka client builds against system libs (CKJS_LINKING=dynamic),
+# kcat, promtool (from prometheus) and chromium for the browser tests.
+# Skips everything already present; needs root (or sudo).
+set -euo pipefail
+pkgs=(zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev kcat prometheus chromium)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system packages: all present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "system packages: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "system packages: done"

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# npm test: type-check, lint/format check, then node --test over every *.test.ts against the real
+# local stack. Starts Kafka/FerretDB if they are not running, and stops only what it started.
+# Pass test files to run a subset: npm test -- functions/buy/app.test.ts
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "==> typecheck (tsc --noEmit)"
+npx --no-install tsc --noEmit
+echo "==> lint + format check (biome)"
+npx --no-install biome check .
+
+started=()
+cleanup() {
+  for s in "${started[@]}"; do bash scripts/stack.sh stop "$s" || true; done
+}
+trap cleanup EXIT
+for s in kafka mongo; do
+  if ! bash scripts/stack.sh running "$s"; then started+=("$s"); fi
+done
+echo "==> local stack"
+bash scripts/stack.sh start
+
+if [ $# -gt 0 ]; then
+  files=("$@")
+else
+  mapfile -t files < <(find functions kafka-source scripts test web -name '*.test.ts' -not -path '*/node_modules/*' 2>/dev/null | sort)
+fi
+echo "==> node --test (${#files[@]} files)"
+# One file at a time: some tests stop and restart the shared broker or database.
+node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
