@@ -64,7 +64,7 @@ provision_ferretdb() {
   (cd "$tmp" && GOTOOLCHAIN=local go mod init x >/dev/null 2>&1)
   dir="$(cd "$tmp" && { GOTOOLCHAIN=local go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" 2>/dev/null \
     || GOSUMDB=off GOTOOLCHAIN=local go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION"; } \
-    | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
+    | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')" || true
   [ -n "$dir" ] && [ -d "$dir" ] || { rm -rf "$tmp"; die "could not download FerretDB $FERRETDB_VERSION"; }
   cp -r "$dir" "$tmp/src" && chmod -R u+w "$tmp/src"
   echo "$FERRETDB_VERSION" >"$tmp/src/build/version/version.txt"
@@ -112,6 +112,10 @@ live_pid() {
 # running, so any listener belongs to someone else).
 check_port_free() {
   local owner
+  if ! command -v ss >/dev/null; then # iproute2 missing: we can only tell that it is taken
+    tcp_open "$1" && die "port $1 is already in use; stop its owner or set $2"
+    return 0
+  fi
   owner="$(ss -Hltnp "sport = :$1" 2>/dev/null || true)"
   [ -z "$owner" ] && return 0
   owner="$(sed -n 's/.*users:(("\([^"]*\)",pid=\([0-9]*\).*/\1 (pid \2)/p' <<<"$owner" | head -1)"
@@ -182,6 +186,7 @@ start_kafka() {
   if ext="$(external_kafka)"; then echo "kafka: using external $ext"; return; fi
   if pid="$(live_pid kafka)"; then echo "kafka: already running on 127.0.0.1:$KAFKA_PORT (pid $pid), reusing it"; return; fi
   provision kafka
+  need java "install Java 17 (Debian: apt-get install openjdk-17-jre-headless)"
   check_port_free "$KAFKA_PORT" STACK_KAFKA_PORT
   check_port_free "$KAFKA_CONTROLLER_PORT" STACK_KAFKA_CONTROLLER_PORT
   local data="$LOCAL/kafka/data" props="$LOCAL/kafka/server.properties" t0=$SECONDS
@@ -233,7 +238,7 @@ start_mongo() {
   mkdir -p "$LOCAL/ferretdb/data" "$LOCAL/ferretdb/state" "$LOGS"
   spawn mongo "$LOGS/ferretdb.log" "$FERRETDB_BIN" --handler=sqlite --sqlite-url="file:$LOCAL/ferretdb/data/" \
     --listen-addr="127.0.0.1:$MONGO_PORT" --state-dir="$LOCAL/ferretdb/state" \
-    --debug-addr=- --telemetry=disable --log-level=warn
+    --debug-addr=- --telemetry=disable --log-level=error
   wait_ready mongo 20 tcp_open "$MONGO_PORT"
   echo "mongo (FerretDB): running on mongodb://127.0.0.1:$MONGO_PORT (pid $(live_pid mongo)), ready in $((SECONDS - t0))s"
 }
