@@ -111,7 +111,11 @@ export function createApp(deps: BuyDeps) {
         partitionkey: input.user_id,
         data: purchase,
       });
-      const message = Kafka.binary(event);
+      const headers = Object.fromEntries(
+        Object.entries(Kafka.binary(event).headers).filter(
+          (kv): kv is [string, string] => typeof kv[1] === "string",
+        ),
+      );
       const started = performance.now();
       try {
         const [meta] = await withTimeout(
@@ -121,7 +125,7 @@ export function createApp(deps: BuyDeps) {
               {
                 key: input.user_id,
                 value: JSON.stringify(purchase),
-                headers: message.headers as Record<string, string>,
+                headers,
               },
             ],
           }),

@@ -1,0 +1,134 @@
+// purchase-persist: the KafkaSource sink. Accepts one CloudEvent per POST (binary or structured
+// mode), validates it, and stores the purchase exactly once in effect.
+// Status codes follow the KafkaSource delivery contract (../shared/KNATIVE.md):
+//   2xx stored or already stored; 400 invalid (not retried: dead-lettered);
+//   429 too many writes pending, 503 database unavailable (both retried).
+import { HTTP } from "cloudevents";
+import { bodyLimit } from "hono/body-limit";
+import type { Collection, MongoClient } from "mongodb";
+import { Counter, Histogram } from "prom-client";
+import { type BaseDeps, createBaseApp } from "../shared/app.ts";
+import { AppError, Errors } from "../shared/errors.ts";
+import { cachedProbe } from "../shared/health.ts";
+import { serviceInfo } from "../shared/info.ts";
+import { errorFields } from "../shared/logging.ts";
+import { ping } from "../shared/mongo.ts";
+import type { PurchaseDoc } from "../shared/purchase.ts";
+import { createBatcher } from "./batcher.ts";
+import { toPurchaseDoc } from "./event.ts";
+
+export const MAX_EVENT_BYTES = 64 * 1024;
+
+export interface PersistDeps extends BaseDeps {
+  client: MongoClient;
+  collection: Collection<PurchaseDoc>;
+  batchSize: number;
+  batchWaitMs: number;
+  maxPending: number;
+  timeoutMs: number;
+  now?: () => Date;
+}
+
+export function createApp(deps: PersistDeps) {
+  const { registry, logger, maxPending } = deps;
+  const now = deps.now ?? (() => new Date());
+  const persisted = new Counter({
+    name: "purchases_persisted_total",
+    help: "Purchases stored",
+    registers: [registry],
+  });
+  const duplicates = new Counter({
+    name: "purchases_duplicate_total",
+    help: "Redelivered purchases that were already stored (answered 2xx, not stored again)",
+    registers: [registry],
+  });
+  const rejected = new Counter({
+    name: "purchases_rejected_total",
+    help: "Events refused, by reason",
+    labelNames: ["reason"],
+    registers: [registry],
+  });
+  const batchSizes = new Histogram({
+    name: "purchases_persist_batch_size",
+    help: "Documents per database write (group commit)",
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    registers: [registry],
+  });
+  const eventAge = new Histogram({
+    name: "purchases_event_age_seconds",
+    help: "Event age when stored: store time minus the purchase timestamp",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+  const batcher = createBatcher(deps.collection, {
+    maxBatch: deps.batchSize,
+    maxWaitMs: deps.batchWaitMs,
+    onBatch: (n) => batchSizes.observe(n),
+  });
+  const dbUp = cachedProbe(() => ping(deps.client, Math.min(deps.timeoutMs, 2000)));
+
+  const reject = (reason: string, err: AppError): never => {
+    rejected.inc({ reason });
+    throw err;
+  };
+
+  const app = createBaseApp(deps);
+  app.get("/", (c) =>
+    c.json(
+      serviceInfo("purchase-persist", "KafkaSource sink: stores purchase CloudEvents", [
+        "POST / (CloudEvent)",
+      ]),
+    ),
+  );
+  app.get("/health", async (c) => {
+    const ok = await dbUp();
+    const body = {
+      status: ok ? "healthy" : "unhealthy",
+      service: "purchase-persist",
+      mongodb: ok ? "connected" : "unreachable",
+    };
+    return c.json(body, ok ? 200 : 503);
+  });
+
+  app.post(
+    "/",
+    bodyLimit({
+      maxSize: MAX_EVENT_BYTES,
+      onError: () => reject("too_large", Errors.payloadTooLarge(MAX_EVENT_BYTES)),
+    }),
+    async (c) => {
+      if (batcher.pending() >= maxPending) {
+        rejected.inc({ reason: "overloaded" });
+        throw Errors.overloaded(`${maxPending} writes are already pending; retry later`);
+      }
+      const headers = Object.fromEntries(c.req.raw.headers);
+      const body = await c.req.text();
+      let event: ReturnType<typeof HTTP.toEvent>;
+      try {
+        event = HTTP.toEvent({ headers, body });
+      } catch (err) {
+        return reject("invalid_event", Errors.validation(`not a CloudEvent: ${(err as Error).message}`));
+      }
+      if (Array.isArray(event))
+        return reject("invalid_event", Errors.validation("batched CloudEvents are not accepted"));
+      const mapped = toPurchaseDoc(event, now());
+      if (!mapped.ok)
+        return reject(mapped.reason, new AppError(400, mapped.reason, mapped.message, mapped.details));
+
+      const { doc } = mapped;
+      try {
+        const outcome = await batcher.submit(doc);
+        if (outcome === "duplicate") duplicates.inc();
+        else {
+          persisted.inc();
+          eventAge.observe(Math.max(0, (Date.now() - doc.timestamp.getTime()) / 1000));
+        }
+        return c.json({ status: outcome === "duplicate" ? "duplicate" : "stored", id: doc._id }, 200);
+      } catch (err) {
+        logger.warn("store failed; the event will be retried", { ...errorFields(err), eventId: event.id });
+        throw Errors.databaseUnavailable("the database did not acknowledge the write; retry later");
+      }
+    },
+  );
+  return { app, drain: batcher.drain };
+}

@@ -1,0 +1,91 @@
+// Group commit: concurrent deliveries are coalesced into one insertMany (ordered: false), and each
+// caller's promise settles only when its own document is durably written (or known duplicate).
+// Hand-written because no library batches MongoDB writes with per-item results.
+import { type Collection, MongoBulkWriteError } from "mongodb";
+import type { PurchaseDoc } from "../shared/purchase.ts";
+
+export type Outcome = "inserted" | "duplicate";
+
+interface Pending {
+  doc: PurchaseDoc;
+  resolve: (o: Outcome) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface BatcherOptions {
+  maxBatch: number;
+  maxWaitMs: number;
+  /** Writes allowed in flight at once; further batches queue. */
+  maxConcurrent?: number;
+  onBatch?: (size: number) => void;
+}
+
+export function createBatcher(collection: Collection<PurchaseDoc>, opts: BatcherOptions) {
+  const { maxBatch, maxWaitMs, maxConcurrent = 2, onBatch } = opts;
+  const queue: Pending[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let writing = 0;
+  let inFlightItems = 0;
+
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    while (queue.length > 0 && writing < maxConcurrent) {
+      const batch = queue.splice(0, maxBatch);
+      writing++;
+      inFlightItems += batch.length;
+      void write(batch).finally(() => {
+        writing--;
+        inFlightItems -= batch.length;
+        if (queue.length >= maxBatch || (queue.length > 0 && maxWaitMs === 0)) flush();
+        else if (queue.length > 0) schedule();
+      });
+    }
+  };
+
+  const schedule = () => {
+    timer ??= setTimeout(flush, maxWaitMs);
+  };
+
+  async function write(batch: Pending[]) {
+    onBatch?.(batch.length);
+    try {
+      await collection.insertMany(
+        batch.map((p) => p.doc),
+        { ordered: false, writeConcern: { w: "majority", journal: true } },
+      );
+      for (const p of batch) p.resolve("inserted");
+    } catch (err) {
+      if (!(err instanceof MongoBulkWriteError)) {
+        for (const p of batch) p.reject(err);
+        return;
+      }
+      // With ordered:false every document was attempted; only the listed indexes failed.
+      const failed = new Map<number, number>();
+      for (const e of [err.writeErrors].flat()) failed.set(e.index, e.code);
+      batch.forEach((p, i) => {
+        const code = failed.get(i);
+        if (code === undefined) p.resolve("inserted");
+        else if (code === 11000) p.resolve("duplicate");
+        else p.reject(err);
+      });
+    }
+  }
+
+  return {
+    submit(doc: PurchaseDoc): Promise<Outcome> {
+      return new Promise<Outcome>((resolve, reject) => {
+        queue.push({ doc, resolve, reject });
+        if (queue.length >= maxBatch || maxWaitMs === 0) flush();
+        else schedule();
+      });
+    },
+    /** Documents accepted but not yet acknowledged by the database. */
+    pending: () => queue.length + inFlightItems,
+    /** Writes whatever is queued now (used on shutdown). */
+    drain: async () => {
+      flush();
+      while (queue.length > 0 || writing > 0) await new Promise((r) => setTimeout(r, 5));
+    },
+  };
+}

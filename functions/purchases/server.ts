@@ -1,0 +1,36 @@
+import { cachedProbe } from "../shared/health.ts";
+import { connectInBackground, createAdmin, createKafka } from "../shared/kafka.ts";
+import { errorFields } from "../shared/logging.ts";
+import { createMongoClient, purchasesCollection } from "../shared/mongo.ts";
+import { runFunction } from "../shared/server.ts";
+import { createApp } from "./app.ts";
+import { groupState } from "./lag.ts";
+
+await runFunction("purchases", async ({ config, logger, registry, ready }) => {
+  const client = createMongoClient(config);
+  const admin = createAdmin(createKafka(config, "purchases-api"));
+  const connecting = connectInBackground(admin, (err, attempt) =>
+    logger.warn("kafka admin connect failed", { attempt, ...errorFields(err) }),
+  );
+  const timeout = Math.min(config.KAFKA_TIMEOUT_MS, 2000);
+  const state = cachedProbe(async () => {
+    if (!connecting.connected()) return undefined;
+    return groupState(admin, config.KAFKA_GROUP_ID, config.KAFKA_TOPIC, timeout);
+  }, 2000);
+  const app = createApp({
+    logger,
+    registry,
+    ready,
+    client,
+    collection: purchasesCollection(client),
+    timeoutMs: config.MONGODB_TIMEOUT_MS,
+    groupState: state,
+  });
+  return {
+    app,
+    close: async () => {
+      connecting.stop();
+      await Promise.allSettled([client.close(), admin.disconnect()]);
+    },
+  };
+});

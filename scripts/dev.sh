@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# npm start: install what is missing, provision and start the local stack (Kafka + FerretDB),
+# then every function, the local KafkaSource dispatcher and the gateway. Ctrl-C stops all of it,
+# including the stack services this command started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules/@confluentinc/kafka-javascript ] || [ ! -d node_modules/tsx ]; then
+  echo "==> installing dependencies"
+  if [ "$(id -u)" -eq 0 ] || command -v sudo >/dev/null; then bash scripts/install-system.sh; fi
+  npm install
+fi
+
+started=()
+for s in kafka mongo; do bash scripts/stack.sh running "$s" || started+=("$s"); done
+stop_stack() {
+  for s in "${started[@]}"; do bash scripts/stack.sh stop "$s" || true; done
+}
+trap stop_stack EXIT
+trap 'exit 130' INT TERM
+bash scripts/stack.sh start
+node --import tsx scripts/dev.ts

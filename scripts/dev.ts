@@ -1,0 +1,57 @@
+// The run command's Node half (npm start -> scripts/dev.sh -> here): starts every function, the
+// local KafkaSource dispatcher and the gateway against the running local stack, prints where each
+// listens, and stops them all on Ctrl-C.
+import { startSystem } from "./local/system.ts";
+
+const ports = {
+  gateway: 8000,
+  web: 8080,
+  buy: 8101,
+  items: 8102,
+  "user-purchases": 8103,
+  purchases: 8104,
+  "purchase-persist": 8105,
+  "kafka-source": 8106,
+};
+const width = Math.max(...Object.keys(ports).map((n) => n.length));
+const started = Date.now();
+console.log("starting functions, dispatcher and gateway...");
+const system = await startSystem({
+  ports: Object.fromEntries(
+    Object.entries(ports).map(([k, v]) => [
+      k,
+      Number(process.env[`PORT_${k.toUpperCase().replace("-", "_")}`] ?? v),
+    ]),
+  ),
+  env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "info" },
+  onLine: (name, line) => {
+    // Show warnings and errors as they happen; info lines only with LOG_LEVEL=debug|info and VERBOSE=1.
+    if (process.env.VERBOSE === "1" || /"level":"(warn|error)"/.test(line) || !line.startsWith("{")) {
+      console.log(`${name.padEnd(width)} | ${line}`);
+    }
+  },
+});
+const gateway = system.url("gateway").replace("127.0.0.1", "localhost");
+console.log(`\nall up in ${((Date.now() - started) / 1000).toFixed(1)}s:`);
+for (const c of system.components.values()) console.log(`  ${c.name.padEnd(width)}  ${c.url}`);
+console.log(`
+  public API (gateway)   ${gateway}   e.g. curl -X POST ${gateway}/buy -H 'Content-Type: application/json' -d '{"username":"alice","user_id":"alice"}'
+  web page               ${system.components.get("web")?.url.replace("127.0.0.1", "localhost") ?? "(functions/web not present)"}
+  management API         ${system.url("purchases")}/purchases/<user_id>
+Ctrl-C stops everything.`);
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  console.log("\nstopping...");
+  await system.stop();
+  process.exit(0);
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
+for (const c of system.components.values()) {
+  c.child.once("exit", (code) => {
+    if (!stopping) console.log(`${c.name} exited unexpectedly (code ${code}); see its output above`);
+  });
+}

@@ -1,0 +1,45 @@
+// Local stand-in for the cluster ingress (knative/ingress.yaml): routes the public API paths on one
+// port to the functions, so the web page and curl see what they see behind api.localhost.
+// /metrics and the management API are not routed, as in the cluster.
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
+import { proxy } from "hono/proxy";
+
+export interface Routes {
+  buy: string;
+  items: string;
+  userPurchases: string;
+}
+
+export function createGateway(routes: Routes) {
+  const app = new Hono();
+  const to = (base: string) => (c: { req: { url: string; raw: Request } }) => {
+    const url = new URL(c.req.url);
+    return proxy(`${base}${url.pathname}${url.search}`, { raw: c.req.raw });
+  };
+  app.all("/buy", to(routes.buy));
+  app.all("/items", to(routes.items));
+  app.all("/getAllUserBuys/*", to(routes.userPurchases));
+  app.all("/health", to(routes.buy));
+  app.all("/", to(routes.buy));
+  app.notFound((c) =>
+    c.json({ error: "not_found", message: `no route for ${c.req.method} ${c.req.path}` }, 404),
+  );
+  app.onError((_err, c) =>
+    c.json({ error: "bad_gateway", message: "the function behind this path is unreachable" }, 502),
+  );
+  return app;
+}
+
+// Run alone: GATEWAY_ROUTES='{"buy":"http://127.0.0.1:8101",...}' PORT=8000 tsx scripts/local/gateway.ts
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const routes = JSON.parse(process.env.GATEWAY_ROUTES ?? "{}") as Routes;
+  const server = serve(
+    { fetch: createGateway(routes).fetch, port: Number(process.env.PORT ?? 8000) },
+    (info) =>
+      console.log(JSON.stringify({ level: "info", msg: "listening", service: "gateway", port: info.port })),
+  );
+  const stop = () => server.close(() => process.exit(0));
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+}

@@ -1,0 +1,158 @@
+// Starts the whole system as local processes, in dependency order: every function under
+// functions/ on its own port, the local KafkaSource dispatcher and the gateway. Used by the run
+// command (scripts/dev.ts) and by end-to-end tests (with port 0 everywhere).
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { loadConfig } from "../../functions/shared/config.ts";
+import { createAdmin, createKafka, ensureTopic } from "../../functions/shared/kafka.ts";
+
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface Component {
+  name: string;
+  entry: string;
+  url: string;
+  port: number;
+  child: ChildProcess;
+  output: () => string;
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+}
+
+export interface SystemOptions {
+  /** Env for every process (KAFKA_BOOTSTRAP_SERVERS, MONGODB_URI, KAFKA_TOPIC, ...). */
+  env?: Record<string, string>;
+  /** Fixed ports by component name; missing ones get a free port. */
+  ports?: Partial<Record<string, number>>;
+  /** Where the children's output goes: "inherit" for the run command, else kept in memory. */
+  stdio?: "inherit" | "buffer";
+  /** Prefix each forwarded output line with the component name (run command). */
+  onLine?: (name: string, line: string) => void;
+}
+
+/** Spawns `node --import tsx entry` and resolves once it logs that it is listening. */
+export async function spawnComponent(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  port: number,
+  onLine?: (name: string, line: string) => void,
+  timeoutMs = 30_000,
+): Promise<Component> {
+  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  const onData = (d: Buffer) => {
+    const text = d.toString();
+    out = (out + text).slice(-200_000);
+    if (onLine) for (const line of text.split("\n")) if (line.trim()) onLine(name, line);
+  };
+  child.stdout?.on("data", onData);
+  child.stderr?.on("data", onData);
+  const actualPort = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${name} did not listen within ${timeoutMs} ms:\n${out}`)),
+      timeoutMs,
+    );
+    const check = () => {
+      const line = out.split("\n").find((l) => l.includes('"msg":"listening"'));
+      const m = line?.match(/"port":(\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        child.stdout?.off("data", check);
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout?.on("data", check);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with code ${code}:\n${out}`));
+    });
+  });
+  return {
+    name,
+    entry,
+    port: actualPort,
+    url: `http://127.0.0.1:${actualPort}`,
+    child,
+    output: () => out,
+    stop: async (signal = "SIGTERM") => {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      const exited = once(child, "exit");
+      child.kill(signal);
+      const [code] = await exited;
+      return code as number | null;
+    },
+  };
+}
+
+export interface System {
+  components: Map<string, Component>;
+  url: (name: string) => string;
+  stop: () => Promise<void>;
+}
+
+export async function startSystem(opts: SystemOptions = {}): Promise<System> {
+  const env = opts.env ?? {};
+  const components = new Map<string, Component>();
+  const port = (name: string) => opts.ports?.[name] ?? 0;
+  const start = async (name: string, entry: string, extra: Record<string, string> = {}) => {
+    const c = await spawnComponent(name, entry, { ...env, ...extra }, port(name), opts.onLine);
+    components.set(name, c);
+    return c;
+  };
+  const system: System = {
+    components,
+    url: (name) => {
+      const c = components.get(name);
+      if (!c) throw new Error(`no component ${name}`);
+      return c.url;
+    },
+    stop: async () => {
+      // Reverse start order: the gateway and the dispatcher go first, the stores' writers last.
+      for (const c of [...components.values()].reverse()) await c.stop();
+    },
+  };
+  try {
+    await ensureTopics(env);
+    const [persist, purchases, items, buy] = await Promise.all([
+      start("purchase-persist", "functions/purchase-persist/server.ts"),
+      start("purchases", "functions/purchases/server.ts"),
+      start("items", "functions/items/server.ts"),
+      start("buy", "functions/buy/server.ts"),
+    ]);
+    const userPurchases = await start("user-purchases", "functions/user-purchases/server.ts", {
+      CUSTOMER_MANAGEMENT_API_URL: purchases.url,
+    });
+    await start("kafka-source", "kafka-source/dispatcher/main.ts", { KAFKA_SOURCE_SINK_URL: persist.url });
+    await start("gateway", "scripts/local/gateway.ts", {
+      GATEWAY_ROUTES: JSON.stringify({ buy: buy.url, items: items.url, userPurchases: userPurchases.url }),
+    });
+    if (existsSync(`${ROOT}/functions/web/server.ts`)) {
+      await start("web", "functions/web/server.ts", {
+        API_BASE_URL: `http://localhost:${components.get("gateway")?.port}`,
+      });
+    }
+  } catch (err) {
+    await system.stop();
+    throw err;
+  }
+  return system;
+}
+
+/** The purchases topic (3 partitions) and the dead-letter topic, as kafka-source/topics.yaml has them. */
+export async function ensureTopics(env: Record<string, string | undefined> = {}) {
+  const config = loadConfig({ ...process.env, ...env });
+  const admin = createAdmin(createKafka(config, "local-setup"));
+  await admin.connect();
+  try {
+    await ensureTopic(admin, { topic: config.KAFKA_TOPIC, partitions: 3 });
+    await ensureTopic(admin, { topic: config.KAFKA_DLQ_TOPIC, partitions: 1 });
+  } finally {
+    await admin.disconnect();
+  }
+}
