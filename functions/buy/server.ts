@@ -4,7 +4,7 @@ import { runFunction } from "../shared/server.ts";
 import { createApp } from "./app.ts";
 
 await runFunction("buy", async ({ config, logger, registry, ready }) => {
-  const kafka = createKafka(config, "buy");
+  const kafka = createKafka(config, "buy", logger);
   const producer = createProducer(kafka, { timeoutMs: config.KAFKA_TIMEOUT_MS });
   const admin = createAdmin(kafka);
   // Start serving at once; until Kafka answers, /buy is a 503 and /health says so.

@@ -107,7 +107,10 @@ export function createApp(deps: PersistDeps) {
       try {
         event = HTTP.toEvent({ headers, body });
       } catch (err) {
-        return reject("invalid_event", Errors.validation(`not a CloudEvent: ${(err as Error).message}`));
+        return reject(
+          "invalid_event",
+          new AppError(400, "invalid_event", `cannot read the CloudEvent: ${(err as Error).message}`),
+        );
       }
       if (Array.isArray(event))
         return reject("invalid_event", Errors.validation("batched CloudEvents are not accepted"));

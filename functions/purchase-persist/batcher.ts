@@ -60,13 +60,18 @@ export function createBatcher(collection: Collection<PurchaseDoc>, opts: Batcher
         for (const p of batch) p.reject(err);
         return;
       }
-      // With ordered:false every document was attempted; only the listed indexes failed.
+      // With ordered:false every document was attempted and each failure is listed by index. But
+      // the driver also raises this error type for whole-batch failures (connection lost: no
+      // per-document errors) and for write-concern failures (not durable): then the documents not
+      // listed are of unknown fate and must be retried, never reported as stored.
       const failed = new Map<number, number>();
       for (const e of [err.writeErrors].flat()) failed.set(e.index, e.code);
+      const accounted = err.result.insertedCount + failed.size === batch.length;
+      const durable = !err.writeConcernError;
       batch.forEach((p, i) => {
         const code = failed.get(i);
-        if (code === undefined) p.resolve("inserted");
-        else if (code === 11000) p.resolve("duplicate");
+        if (code === 11000) p.resolve("duplicate");
+        else if (code === undefined && accounted && durable) p.resolve("inserted");
         else p.reject(err);
       });
     }

@@ -8,7 +8,7 @@ import { groupState } from "./lag.ts";
 
 await runFunction("purchases", async ({ config, logger, registry, ready }) => {
   const client = createMongoClient(config);
-  const admin = createAdmin(createKafka(config, "purchases-api"));
+  const admin = createAdmin(createKafka(config, "purchases-api", logger));
   const connecting = connectInBackground(admin, (err, attempt) =>
     logger.warn("kafka admin connect failed", { attempt, ...errorFields(err) }),
   );

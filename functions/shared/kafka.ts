@@ -1,15 +1,45 @@
 // Factories on @confluentinc/kafka-javascript (librdkafka) through its KafkaJS-style API.
 import { KafkaJS } from "@confluentinc/kafka-javascript";
 import type { Config } from "./config.ts";
+import { createLogger, type Logger } from "./logging.ts";
 
 export type Kafka = KafkaJS.Kafka;
 export type Producer = KafkaJS.Producer;
 export type Admin = KafkaJS.Admin;
 
-export function createKafka(config: Pick<Config, "KAFKA_BOOTSTRAP_SERVERS">, clientId: string): Kafka {
+export function createKafka(
+  config: Pick<Config, "KAFKA_BOOTSTRAP_SERVERS">,
+  clientId: string,
+  logger: Logger = createLogger("silent"),
+): Kafka {
   return new KafkaJS.Kafka({
-    kafkaJS: { brokers: config.KAFKA_BOOTSTRAP_SERVERS, clientId, logLevel: KafkaJS.logLevel.ERROR },
+    kafkaJS: { brokers: config.KAFKA_BOOTSTRAP_SERVERS, clientId, logger: kafkaLogger(logger) },
   });
+}
+
+/**
+ * The client's log lines as our JSON lines: errors and warnings at warn, the rest at debug. While a
+ * broker is down librdkafka repeats the same error every second or two; each distinct message is
+ * logged at most once per 30 s.
+ */
+function kafkaLogger(logger: Logger): KafkaJS.Logger {
+  const lastSeen = new Map<string, number>();
+  const throttled = (level: "warn" | "debug") => (message: string) => {
+    const now = Date.now();
+    if (now - (lastSeen.get(message) ?? 0) < 30_000) return;
+    lastSeen.set(message, now);
+    if (lastSeen.size > 1000) lastSeen.clear();
+    logger[level]("kafka client", { detail: message });
+  };
+  const adapter: KafkaJS.Logger = {
+    error: throttled("warn"),
+    warn: throttled("warn"),
+    info: throttled("debug"),
+    debug: () => {},
+    namespace: () => adapter,
+    setLogLevel: () => {},
+  };
+  return adapter;
 }
 
 /**
@@ -30,7 +60,7 @@ export function createProducer(
 }
 
 export function createAdmin(kafka: Kafka): Admin {
-  return kafka.admin({ kafkaJS: { logLevel: KafkaJS.logLevel.NOTHING } });
+  return kafka.admin();
 }
 
 export interface TopicSpec {
