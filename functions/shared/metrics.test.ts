@@ -26,7 +26,7 @@ describe("metrics", () => {
     assert.doesNotMatch(text, /alice|bob|missing\/route/);
     assert.match(
       text,
-      /http_request_duration_seconds_bucket\{le="0.005",method="GET",handler="\/purchases\/:user_id"/,
+      /http_request_duration_seconds_bucket\{le="0.005",service="orders",revision="orders-00001",method="GET",handler="\/purchases\/:user_id",status="2xx"\}/,
     );
     assert.match(text, /status="4xx"/);
   });

@@ -12,7 +12,18 @@ export interface MetricsOptions {
 export function createRegistry({ service, revision, defaultMetrics = true }: MetricsOptions): Registry {
   const registry = new Registry();
   registry.setDefaultLabels(revision ? { service, revision } : { service });
-  if (defaultMetrics) collectDefaultMetrics({ register: registry });
+  if (defaultMetrics) {
+    collectDefaultMetrics({ register: registry });
+    // prom-client names these gauges *_total, which promtool rejects (a _total suffix promises a
+    // counter). The same numbers stay available, split by type, as nodejs_active_{handles,...}.
+    for (const name of [
+      "nodejs_active_handles_total",
+      "nodejs_active_requests_total",
+      "nodejs_active_resources_total",
+    ]) {
+      registry.removeSingleMetric(name);
+    }
+  }
   return registry;
 }
 

@@ -31,10 +31,23 @@ export function purchasesCollection(client: MongoClient): Collection<PurchaseDoc
  * (source, id) makes a redelivered event a duplicate-key error instead of a second document.
  */
 export async function ensureIndexes(collection: Collection<PurchaseDoc>) {
-  await collection.createIndexes([
+  const wanted = [
     { key: { event_source: 1, event_id: 1 }, name: "event_identity", unique: true },
     { key: { user_id: 1, timestamp: -1, _id: -1 }, name: "user_history" },
-  ]);
+  ] as const;
+  // Only the missing ones: FerretDB 1.24 drops the connection (a server-side panic) when asked to
+  // create an index that already exists, where MongoDB would answer "nothing to do".
+  const existing = new Set(
+    (
+      await collection
+        .listIndexes()
+        .toArray()
+        .catch(() => [])
+    ).map((i: { name?: string }) => i.name),
+  );
+  for (const index of wanted) {
+    if (!existing.has(index.name)) await collection.createIndexes([{ ...index, key: { ...index.key } }]);
+  }
 }
 
 export const isDuplicateKey = (err: unknown) => err instanceof MongoServerError && err.code === 11000;
