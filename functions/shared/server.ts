@@ -40,7 +40,8 @@ export async function runFunction(name: string, build: (ctx: FunctionContext) =>
 
   const server = serve({ fetch: built.app.fetch, port: config.PORT }, (info: AddressInfo) => {
     state = "ready";
-    logger.info("listening", { port: info.port, pid: process.pid });
+    // Always printed, whatever LOG_LEVEL: the run command and tests wait for this line.
+    createLogger("info", { service }).info("listening", { port: info.port, pid: process.pid });
   });
 
   const shutdown = async (signal: string) => {

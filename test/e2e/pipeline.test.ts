@@ -1,0 +1,174 @@
+// The whole pipeline as the run command starts it: gateway -> buy -> Kafka -> local KafkaSource
+// dispatcher -> purchase-persist -> FerretDB -> management API -> getAllUserBuys.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { Collection, MongoClient } from "mongodb";
+import { createKafka, createProducer, type Producer } from "../../functions/shared/kafka.ts";
+import type { PurchaseDoc } from "../../functions/shared/purchase.ts";
+import { type System, spawnComponent, startSystem } from "../../scripts/local/system.ts";
+import { stack, testConfig, unique, waitFor } from "../helpers.ts";
+import { readRecords, recordCount } from "../kafka.ts";
+import { freshDatabase } from "../mongo.ts";
+
+let system: System;
+let env: Record<string, string>;
+let client: MongoClient;
+let collection: Collection<PurchaseDoc>;
+let producer: Producer;
+
+before(async () => {
+  const db = await freshDatabase("e2e");
+  ({ client, collection } = db);
+  env = {
+    KAFKA_TOPIC: unique("purchases"),
+    KAFKA_DLQ_TOPIC: unique("dlq"),
+    KAFKA_GROUP_ID: unique("group"),
+    KAFKA_SOURCE_GROUP: "",
+    MONGODB_URI: db.uri,
+    MONGODB_TIMEOUT_MS: "1000",
+    LOG_LEVEL: "info",
+  };
+  env.KAFKA_SOURCE_GROUP = env.KAFKA_GROUP_ID as string;
+  env.KAFKA_SOURCE_TOPICS = env.KAFKA_TOPIC as string;
+  env.KAFKA_SOURCE_DLQ = `kafka:${env.KAFKA_DLQ_TOPIC}`;
+  system = await startSystem({ env });
+  producer = createProducer(createKafka(testConfig(), unique("raw")), { timeoutMs: 5000 });
+  await producer.connect();
+});
+
+after(async () => {
+  await producer?.disconnect();
+  await system?.stop();
+  await client?.close();
+});
+
+const api = () => system.url("gateway");
+const buy = (user: string) =>
+  fetch(`${api()}/buy`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: user, user_id: user }),
+  });
+const history = async (user: string) => (await fetch(`${api()}/getAllUserBuys/${user}?limit=500`)).json();
+
+/** Produces purchases for one user straight to Kafka as plain JSON records (not through buy). */
+async function producePlain(user: string, n: number, start = 0) {
+  for (let i = start; i < start + n; i++) {
+    const value = {
+      username: user,
+      user_id: user,
+      item_name: "Pen",
+      price: 1.5,
+      timestamp: new Date().toISOString(),
+    };
+    await producer.send({
+      topic: env.KAFKA_TOPIC as string,
+      messages: [{ key: user, value: JSON.stringify(value) }],
+    });
+  }
+}
+
+describe("end to end", () => {
+  test("When a purchase is made through the gateway, then it shows in history and statistics", async () => {
+    const res = await buy("e2e-alice");
+    assert.equal(res.status, 202);
+    const { purchase } = await res.json();
+    const started = Date.now();
+    const body = await waitFor("the purchase in history", async () => {
+      const h = await history("e2e-alice");
+      return h.stats?.count === 1 ? h : undefined;
+    });
+    assert.equal(body.purchases[0].id, purchase.id);
+    assert.equal(body.stats.total_spent, purchase.price);
+    assert.equal(body.stats.top_items[0].item_name, purchase.item_name);
+    assert.ok(Date.now() - started < 5000);
+  });
+
+  test("When a plain JSON record is produced by another producer, then it is stored", async () => {
+    await producePlain("e2e-plain", 1);
+    await waitFor(
+      "the plain record stored",
+      async () => (await collection.countDocuments({ user_id: "e2e-plain" })) === 1,
+    );
+    const doc = await collection.findOne({ user_id: "e2e-plain" });
+    assert.match(doc?.event_id ?? "", /^partition:\d+\/offset:\d+$/);
+    assert.match(doc?.event_source ?? "", /kafkasources\/.+#/);
+  });
+
+  test("When a poison record arrives, then it is dead-lettered and later records on its partition are stored", async () => {
+    const topic = env.KAFKA_TOPIC as string;
+    const key = "e2e-poison"; // same key -> same partition
+    await producer.send({ topic, messages: [{ key, value: "{not json" }] });
+    const negative = {
+      username: key,
+      user_id: key,
+      item_name: "Pen",
+      price: -5,
+      timestamp: new Date().toISOString(),
+    };
+    await producer.send({ topic, messages: [{ key, value: JSON.stringify(negative) }] });
+    await producePlain(key, 3);
+    await waitFor(
+      "valid records after the poison",
+      async () => (await collection.countDocuments({ user_id: key })) === 3,
+    );
+    const letters = await readRecords(env.KAFKA_DLQ_TOPIC as string, 2);
+    for (const letter of letters) {
+      assert.equal(letter.headers.ce_knativeerrorcode, "400");
+      assert.ok(letter.headers.ce_knativeerrordest);
+      const data = Buffer.from(letter.headers.ce_knativeerrordata ?? "", "base64").toString();
+      assert.match(data, /invalid/);
+    }
+  });
+
+  test("When the database stops for several seconds mid-stream, then every event is stored exactly once and nothing is dead-lettered", async () => {
+    const dlqBefore = await recordCount(env.KAFKA_DLQ_TOPIC as string);
+    await producePlain("e2e-dbdown", 30);
+    await stack("stop", "mongo");
+    await producePlain("e2e-dbdown", 30, 30);
+    await new Promise((r) => setTimeout(r, 4000));
+    await stack("start", "mongo");
+    await waitFor(
+      "all 60 stored",
+      async () => (await collection.countDocuments({ user_id: "e2e-dbdown" })) === 60,
+      60_000,
+      500,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await collection.countDocuments({ user_id: "e2e-dbdown" }), 60);
+    assert.equal(await recordCount(env.KAFKA_DLQ_TOPIC as string), dlqBefore);
+  });
+
+  test("When purchase-persist is SIGKILLed mid-stream and restarted, then every event is stored exactly once", async () => {
+    const persist = system.components.get("purchase-persist");
+    assert.ok(persist);
+    const writing = producePlain("e2e-kill", 200);
+    await waitFor(
+      "some stored",
+      async () => (await collection.countDocuments({ user_id: "e2e-kill" })) > 20,
+      20_000,
+      20,
+    );
+    await persist.stop("SIGKILL");
+    await writing;
+    const restarted = await spawnComponent("purchase-persist", persist.entry, env, persist.port);
+    system.components.set("purchase-persist", restarted);
+    await waitFor(
+      "all 200 stored",
+      async () => (await collection.countDocuments({ user_id: "e2e-kill" })) === 200,
+      60_000,
+      300,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await collection.countDocuments({ user_id: "e2e-kill" }), 200);
+  });
+
+  test("When the management API reports health, then it shows the consumer group consuming with its lag", async () => {
+    const res = await fetch(`${system.url("purchases")}/health`);
+    const body = await res.json();
+    assert.equal(res.status, 200);
+    assert.equal(body.mongodb, "connected");
+    assert.equal(body.kafka, "consuming");
+    assert.equal(typeof body.lag, "number");
+  });
+});
