@@ -2,7 +2,8 @@
 # Local stack for development and tests: one Apache Kafka node (KRaft) and FerretDB (MongoDB wire
 # protocol, SQLite backend). No Docker, no tarballs: Kafka jars come from Maven Central, FerretDB is
 # built from the Go module proxy. Binaries are cached in $PURCHASE_STACK_CACHE (outside the work
-# tree); data, logs and pidfiles live in the repo's git-ignored .local/.
+# tree); data, logs and pidfiles live in the repo's git-ignored .local/ (or $STACK_DIR: a second,
+# isolated stack, e.g. with STACK_KAFKA_PORT=19092 STACK_KAFKA_CONTROLLER_PORT=19093 STACK_MONGO_PORT=27018).
 #
 #   stack.sh provision                 fetch/build what is missing (idempotent)
 #   stack.sh start [kafka|mongo]       provision + start (reuses a running service)
@@ -24,7 +25,7 @@ KAFKA_PORT="${STACK_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${STACK_KAFKA_CONTROLLER_PORT:-9093}"
 MONGO_PORT="${STACK_MONGO_PORT:-27017}"
 
-LOCAL="$ROOT/.local"
+LOCAL="${STACK_DIR:-$ROOT/.local}"
 RUN="$LOCAL/run"
 LOGS="$LOCAL/logs"
 
