@@ -1,24 +1,39 @@
-import { connectInBackground, createAdmin, createKafka, createProducer } from "../shared/kafka.ts";
+import {
+  connectInBackground,
+  createAdmin,
+  createKafka,
+  createProducer,
+  NotConnectedError,
+  type Producer,
+} from "../shared/kafka.ts";
 import { errorFields } from "../shared/logging.ts";
 import { runFunction } from "../shared/server.ts";
 import { createApp } from "./app.ts";
 
 await runFunction("buy", async ({ config, logger, registry, ready }) => {
   const kafka = createKafka(config, "buy", logger);
-  const producer = createProducer(kafka, { timeoutMs: config.KAFKA_TIMEOUT_MS });
-  const admin = createAdmin(kafka);
-  // Start serving at once; until Kafka answers, /buy is a 503 and /health says so.
-  const connecting = [producer, admin].map((client) =>
-    connectInBackground(client, (err, attempt) =>
-      logger.warn("kafka connect failed", { attempt, ...errorFields(err) }),
-    ),
+  const brokers = config.KAFKA_BOOTSTRAP_SERVERS;
+  const onError = (what: string) => (err: unknown, attempt: number) =>
+    logger.warn(`kafka ${what} connect failed`, { attempt, ...errorFields(err) });
+  // Serve at once; until Kafka answers, /buy is a 503 and /health says so.
+  const producer = connectInBackground(
+    () => createProducer(kafka, { timeoutMs: config.KAFKA_TIMEOUT_MS }),
+    brokers,
+    onError("producer"),
   );
+  const admin = connectInBackground(() => createAdmin(kafka), brokers, onError("admin"));
   const app = createApp({
     logger,
     registry,
     ready,
-    producer,
-    admin,
+    producer: {
+      send: (record: Parameters<Producer["send"]>[0]) =>
+        producer.get()?.send(record) ?? Promise.reject(new NotConnectedError()),
+    },
+    admin: {
+      listTopics: (options?: { timeout?: number }) =>
+        admin.get()?.listTopics(options) ?? Promise.reject(new NotConnectedError()),
+    },
     topic: config.KAFKA_TOPIC,
     timeoutMs: config.KAFKA_TIMEOUT_MS,
     corsOrigins: config.CORS_ORIGINS,
@@ -26,9 +41,11 @@ await runFunction("buy", async ({ config, logger, registry, ready }) => {
   return {
     app,
     close: async () => {
-      for (const c of connecting) c.stop();
-      await producer.flush({ timeout: config.KAFKA_TIMEOUT_MS }).catch(() => {});
-      await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+      await producer
+        .get()
+        ?.flush({ timeout: config.KAFKA_TIMEOUT_MS })
+        .catch(() => {});
+      await Promise.allSettled([producer.stop(), admin.stop()]);
     },
   };
 });

@@ -8,14 +8,16 @@ import { groupState } from "./lag.ts";
 
 await runFunction("purchases", async ({ config, logger, registry, ready }) => {
   const client = createMongoClient(config);
-  const admin = createAdmin(createKafka(config, "purchases-api", logger));
-  const connecting = connectInBackground(admin, (err, attempt) =>
-    logger.warn("kafka admin connect failed", { attempt, ...errorFields(err) }),
+  const kafka = createKafka(config, "purchases-api", logger);
+  const admin = connectInBackground(
+    () => createAdmin(kafka),
+    config.KAFKA_BOOTSTRAP_SERVERS,
+    (err, attempt) => logger.warn("kafka admin connect failed", { attempt, ...errorFields(err) }),
   );
   const timeout = Math.min(config.KAFKA_TIMEOUT_MS, 2000);
   const state = cachedProbe(async () => {
-    if (!connecting.connected()) return undefined;
-    return groupState(admin, config.KAFKA_GROUP_ID, config.KAFKA_TOPIC, timeout);
+    const connected = admin.get();
+    return connected && groupState(connected, config.KAFKA_GROUP_ID, config.KAFKA_TOPIC, timeout);
   }, 2000);
   const app = createApp({
     logger,
@@ -29,8 +31,7 @@ await runFunction("purchases", async ({ config, logger, registry, ready }) => {
   return {
     app,
     close: async () => {
-      connecting.stop();
-      await Promise.allSettled([client.close(), admin.disconnect()]);
+      await Promise.allSettled([client.close(), admin.stop()]);
     },
   };
 });

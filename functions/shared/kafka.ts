@@ -1,4 +1,5 @@
 // Factories on @confluentinc/kafka-javascript (librdkafka) through its KafkaJS-style API.
+import { connect } from "node:net";
 import { KafkaJS } from "@confluentinc/kafka-javascript";
 import type { Config } from "./config.ts";
 import { createLogger, type Logger } from "./logging.ts";
@@ -83,7 +84,7 @@ export async function ensureTopic(admin: Admin, { topic, partitions = 3, replica
 }
 
 /** True when the cluster answers a metadata request within the bound. */
-export async function kafkaReachable(admin: Admin, timeoutMs: number): Promise<boolean> {
+export async function kafkaReachable(admin: Pick<Admin, "listTopics">, timeoutMs: number): Promise<boolean> {
   try {
     await withTimeout(admin.listTopics({ timeout: timeoutMs }), timeoutMs + 100);
     return true;
@@ -102,31 +103,81 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Connects in the background, retrying every `intervalMs` until it works or `stop()` is called. */
-export function connectInBackground(
-  client: { connect(): Promise<void> },
+/** True when a bootstrap broker accepts a TCP connection within `timeoutMs`. */
+export async function anyBrokerListening(brokers: string[], timeoutMs = 1000): Promise<boolean> {
+  const attempts = brokers.map(
+    (hostPort) =>
+      new Promise<boolean>((resolve) => {
+        const i = hostPort.lastIndexOf(":");
+        const socket = connect({ host: hostPort.slice(0, i), port: Number(hostPort.slice(i + 1)) });
+        const done = (ok: boolean) => {
+          socket.destroy();
+          resolve(ok);
+        };
+        socket.setTimeout(timeoutMs, () => done(false));
+        socket.once("connect", () => done(true));
+        socket.once("error", () => done(false));
+      }),
+  );
+  return (await Promise.all(attempts)).some(Boolean);
+}
+
+interface Connectable {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+/**
+ * Keeps one connected client, connecting in the background so a function can serve (and answer
+ * 503) while Kafka is down. Two properties of the librdkafka-based client shape this:
+ * - a client whose connect() failed cannot connect again, so each attempt uses a fresh one;
+ * - a pending connect() against an unreachable broker blocks process exit for up to 30 s
+ *   (a metadata request on libuv's thread pool), so we only call connect() once a broker
+ *   accepts TCP, which keeps SIGTERM prompt while Kafka is down.
+ */
+export function connectInBackground<T extends Connectable>(
+  create: () => T,
+  brokers: string[],
   onError: (err: unknown, attempt: number) => void,
   intervalMs = 2000,
 ) {
   let stopped = false;
-  let connected = false;
+  let current: T | undefined;
+  const sleep = () => new Promise((r) => setTimeout(r, intervalMs).unref());
   const done = (async () => {
     for (let attempt = 1; !stopped; attempt++) {
+      if (!(await anyBrokerListening(brokers))) {
+        if (attempt === 1 || attempt % 15 === 0)
+          onError(new Error(`no broker reachable at ${brokers}`), attempt);
+        await sleep();
+        continue;
+      }
+      const client = create();
       try {
         await client.connect();
-        connected = true;
+        if (stopped) await client.disconnect();
+        else current = client;
         return;
       } catch (err) {
         onError(err, attempt);
-        await new Promise((r) => setTimeout(r, intervalMs));
+        await client.disconnect().catch(() => {});
+        await sleep();
       }
     }
   })();
   return {
     done,
-    connected: () => connected,
-    stop: () => {
+    /** The connected client, or undefined while (re)connecting. */
+    get: () => current,
+    stop: async () => {
       stopped = true;
+      await current?.disconnect();
     },
   };
+}
+
+export class NotConnectedError extends Error {
+  constructor() {
+    super("not connected to Kafka yet");
+  }
 }

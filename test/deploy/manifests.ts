@@ -2,7 +2,7 @@
 // lookups by kind and name, and the kustomize build (kubectl's built-in kustomize) when available.
 import { execFileSync, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { ROOT } from "../helpers.ts";
 
@@ -82,5 +82,3 @@ export function kustomizeBuild(dir: string): Obj[] {
     .map((d) => d.toJS() as Obj | null)
     .filter((o): o is Obj => o !== null);
 }
-
-export const rel = (path: string) => relative(ROOT, path);

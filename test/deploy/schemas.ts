@@ -1,0 +1,370 @@
+// Strict schemas of the objects the manifests define, written from the upstream sources, so that
+// an unknown or misspelt field is an error here instead of being pruned silently by the API
+// server (the @kubernetes-models validators allow unknown fields).
+// - Knative Service: serving.knative.dev/v1, the fields Knative admits (pkg/apis/serving
+//   fieldmask.go: PodSpecMask, ContainerMask, SecurityContextMask, ProbeMask...; k8s_validation.go).
+// - KafkaSource sources.knative.dev/v1beta1 and KafkaSink eventing.knative.dev/v1alpha1: the CRD
+//   schemas of eventing-kafka-broker (control-plane/config/eventing-kafka-broker/100-source and
+//   100-sink) and the Go types they come from.
+// - KafkaTopic kafka.strimzi.io/v1: Strimzi's CRD (packaging/install/cluster-operator/043-Crd-kafkatopic.yaml).
+import * as v from "valibot";
+
+const str = v.string();
+const int = v.pipe(v.number(), v.integer());
+const bool = v.boolean();
+const opt = v.optional;
+const strings = v.record(v.string(), v.string());
+const nonEmptyStrings = v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1));
+// ISO-8601 durations as the KafkaSource's delivery fields take them (PT0.2S, PT10S, P1D).
+const isoDuration = v.pipe(
+  v.string(),
+  v.regex(/^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/, "ISO-8601 duration"),
+);
+const dnsLabel = v.pipe(v.string(), v.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "DNS-1123 label"));
+
+const ObjectMeta = v.strictObject({
+  name: dnsLabel,
+  namespace: opt(dnsLabel),
+  labels: opt(strings),
+  annotations: opt(strings),
+});
+
+// ---------------------------------------------------------------- Knative Service
+const KeyRef = v.strictObject({ name: str, key: str, optional: opt(bool) });
+const EnvVar = v.strictObject({
+  name: str,
+  value: opt(str),
+  valueFrom: opt(
+    v.strictObject({
+      configMapKeyRef: opt(KeyRef),
+      secretKeyRef: opt(KeyRef),
+      fieldRef: opt(v.strictObject({ fieldPath: str, apiVersion: opt(str) })),
+    }),
+  ),
+});
+const NameRef = v.strictObject({ name: str, optional: opt(bool) });
+const EnvFrom = v.strictObject({ prefix: opt(str), configMapRef: opt(NameRef), secretRef: opt(NameRef) });
+const quantity = v.union([v.string(), v.number()]);
+const ResourceList = v.strictObject({
+  cpu: opt(quantity),
+  memory: opt(quantity),
+  "ephemeral-storage": opt(quantity),
+});
+const port = v.union([int, str]);
+const Probe = v.strictObject({
+  httpGet: opt(
+    v.strictObject({
+      path: opt(str),
+      port: opt(port),
+      host: opt(str),
+      scheme: opt(v.picklist(["HTTP", "HTTPS"])),
+      httpHeaders: opt(v.array(v.strictObject({ name: str, value: str }))),
+    }),
+  ),
+  tcpSocket: opt(v.strictObject({ port: opt(port), host: opt(str) })),
+  exec: opt(v.strictObject({ command: v.array(str) })),
+  grpc: opt(v.strictObject({ port: int, service: opt(str) })),
+  initialDelaySeconds: opt(int),
+  timeoutSeconds: opt(int),
+  periodSeconds: opt(int),
+  successThreshold: opt(int),
+  failureThreshold: opt(int),
+  terminationGracePeriodSeconds: opt(int),
+});
+const SecurityContext = v.strictObject({
+  capabilities: opt(
+    v.strictObject({
+      add: opt(v.array(v.literal("NET_BIND_SERVICE"))),
+      drop: opt(v.array(str)),
+    }),
+  ),
+  readOnlyRootFilesystem: opt(bool),
+  runAsUser: opt(int),
+  runAsGroup: opt(int),
+  runAsNonRoot: opt(bool),
+  allowPrivilegeEscalation: opt(bool),
+  seccompProfile: opt(
+    v.strictObject({
+      type: v.picklist(["RuntimeDefault", "Localhost", "Unconfined"]),
+      localhostProfile: opt(str),
+    }),
+  ),
+  privileged: opt(v.literal(false)),
+});
+const Container = v.strictObject({
+  name: opt(dnsLabel),
+  image: v.pipe(str, v.minLength(1)),
+  args: opt(v.array(str)),
+  command: opt(v.array(str)),
+  workingDir: opt(str),
+  env: opt(v.array(EnvVar)),
+  envFrom: opt(v.array(EnvFrom)),
+  imagePullPolicy: opt(v.picklist(["Always", "IfNotPresent", "Never"])),
+  // Knative: one serving port, named http1, h2c or nothing, TCP.
+  ports: opt(
+    v.array(
+      v.strictObject({
+        name: opt(v.picklist(["http1", "h2c"])),
+        containerPort: int,
+        protocol: opt(v.literal("TCP")),
+      }),
+    ),
+  ),
+  resources: opt(v.strictObject({ requests: opt(ResourceList), limits: opt(ResourceList) })),
+  readinessProbe: opt(Probe),
+  livenessProbe: opt(Probe),
+  startupProbe: opt(Probe),
+  securityContext: opt(SecurityContext),
+  terminationMessagePath: opt(str),
+  terminationMessagePolicy: opt(v.picklist(["File", "FallbackToLogsOnError"])),
+  volumeMounts: opt(
+    v.array(v.strictObject({ name: str, mountPath: str, readOnly: opt(bool), subPath: opt(str) })),
+  ),
+});
+const RevisionSpec = v.strictObject({
+  containers: v.pipe(v.array(Container), v.minLength(1)),
+  containerConcurrency: opt(v.pipe(int, v.minValue(0), v.maxValue(1000))),
+  timeoutSeconds: opt(v.pipe(int, v.minValue(1))),
+  responseStartTimeoutSeconds: opt(int),
+  idleTimeoutSeconds: opt(int),
+  serviceAccountName: opt(str),
+  enableServiceLinks: opt(bool),
+  automountServiceAccountToken: opt(v.literal(false)),
+  imagePullSecrets: opt(v.array(v.strictObject({ name: str }))),
+  volumes: opt(v.array(v.looseObject({ name: str }))),
+});
+export const KnativeServiceSchema = v.strictObject({
+  apiVersion: v.literal("serving.knative.dev/v1"),
+  kind: v.literal("Service"),
+  metadata: ObjectMeta,
+  spec: v.strictObject({
+    template: v.strictObject({
+      metadata: opt(v.strictObject({ name: opt(str), labels: opt(strings), annotations: opt(strings) })),
+      spec: RevisionSpec,
+    }),
+    traffic: opt(
+      v.array(
+        v.strictObject({
+          revisionName: opt(str),
+          configurationName: opt(str),
+          latestRevision: opt(bool),
+          percent: opt(v.pipe(int, v.minValue(0), v.maxValue(100))),
+          tag: opt(str),
+        }),
+      ),
+    ),
+  }),
+});
+
+/** autoscaling.knative.dev annotations Knative knows (pkg/apis/autoscaling/register.go). */
+export const KNATIVE_AUTOSCALING_KEYS = [
+  "class",
+  "metric",
+  "target",
+  "target-utilization-percentage",
+  "target-burst-capacity",
+  "min-scale",
+  "max-scale",
+  "initial-scale",
+  "activation-scale",
+  "scale-down-delay",
+  "scale-to-zero-pod-retention-period",
+  "metric-aggregation-algorithm",
+  "window",
+  "panic-window-percentage",
+  "panic-threshold-percentage",
+].map((k) => `autoscaling.knative.dev/${k}`);
+
+// ---------------------------------------------------------------- eventing-kafka-broker
+const KReference = v.strictObject({
+  apiVersion: opt(str),
+  kind: str,
+  name: str,
+  namespace: opt(str),
+  group: opt(str),
+  address: opt(str),
+});
+const Destination = v.pipe(
+  v.strictObject({ ref: opt(KReference), uri: opt(str), CACerts: opt(str), audience: opt(str) }),
+  v.check((d) => d.ref !== undefined || d.uri !== undefined, "a destination needs ref or uri"),
+);
+const SecretValueFromSource = v.strictObject({
+  secretKeyRef: opt(v.strictObject({ key: str, name: opt(str), optional: opt(bool) })),
+});
+export const KafkaSourceSchema = v.strictObject({
+  apiVersion: v.literal("sources.knative.dev/v1beta1"),
+  kind: v.literal("KafkaSource"),
+  metadata: ObjectMeta,
+  spec: v.strictObject({
+    bootstrapServers: nonEmptyStrings,
+    topics: nonEmptyStrings,
+    consumerGroup: opt(str),
+    consumers: opt(v.pipe(int, v.minValue(1))),
+    initialOffset: opt(v.picklist(["earliest", "latest"])),
+    ordering: opt(v.picklist(["ordered", "unordered"])),
+    delivery: opt(
+      v.strictObject({
+        deadLetterSink: opt(Destination),
+        retry: opt(v.pipe(int, v.minValue(0))),
+        timeout: opt(isoDuration),
+        backoffPolicy: opt(v.picklist(["linear", "exponential"])),
+        backoffDelay: opt(isoDuration),
+        retryAfterMax: opt(isoDuration),
+      }),
+    ),
+    net: opt(
+      v.strictObject({
+        sasl: opt(
+          v.strictObject({
+            enable: opt(bool),
+            user: opt(SecretValueFromSource),
+            password: opt(SecretValueFromSource),
+            type: opt(SecretValueFromSource),
+          }),
+        ),
+        tls: opt(
+          v.strictObject({
+            enable: opt(bool),
+            cert: opt(SecretValueFromSource),
+            key: opt(SecretValueFromSource),
+            caCert: opt(SecretValueFromSource),
+          }),
+        ),
+      }),
+    ),
+    sink: Destination,
+    ceOverrides: opt(v.strictObject({ extensions: opt(strings) })),
+  }),
+});
+
+/** KafkaSource annotations read by eventing-kafka-broker's KEDA autoscaler (autoscaler_api.go). */
+export const KAFKA_SOURCE_AUTOSCALING = {
+  "autoscaling.eventing.knative.dev/class": /^(keda\.autoscaling\.knative\.dev|disabled)$/,
+  "autoscaling.eventing.knative.dev/min-scale": /^\d+$/,
+  "autoscaling.eventing.knative.dev/max-scale": /^\d+$/,
+  "autoscaling.eventing.knative.dev/lag-threshold": /^\d+$/,
+  "autoscaling.eventing.knative.dev/activation-lag-threshold": /^\d+$/,
+  "autoscaling.eventing.knative.dev/polling-interval": /^\d+$/,
+  "autoscaling.eventing.knative.dev/cooldown-period": /^\d+$/,
+} as Record<string, RegExp>;
+
+export const KafkaSinkSchema = v.strictObject({
+  apiVersion: v.literal("eventing.knative.dev/v1alpha1"),
+  kind: v.literal("KafkaSink"),
+  metadata: ObjectMeta,
+  spec: v.strictObject({
+    topic: v.pipe(str, v.minLength(1)),
+    bootstrapServers: nonEmptyStrings,
+    numPartitions: opt(v.pipe(int, v.minValue(1))),
+    replicationFactor: opt(v.pipe(int, v.minValue(1))),
+    contentMode: opt(v.picklist(["binary", "structured"])),
+    auth: opt(v.strictObject({ secret: opt(v.strictObject({ ref: opt(v.strictObject({ name: str })) })) })),
+  }),
+});
+
+// ---------------------------------------------------------------- Strimzi
+export const KafkaTopicSchema = v.strictObject({
+  apiVersion: v.literal("kafka.strimzi.io/v1"),
+  kind: v.literal("KafkaTopic"),
+  metadata: v.strictObject({
+    ...ObjectMeta.entries,
+    // The Topic Operator only manages topics labelled with its cluster.
+    labels: v.looseObject({ "strimzi.io/cluster": dnsLabel }),
+  }),
+  spec: v.strictObject({
+    topicName: opt(v.pipe(str, v.regex(/^[A-Za-z0-9._-]{1,249}$/))),
+    partitions: opt(v.pipe(int, v.minValue(1))),
+    replicas: opt(v.pipe(int, v.minValue(1), v.maxValue(32767))),
+    config: opt(v.record(v.string(), v.union([v.string(), v.number(), v.boolean(), v.array(v.string())]))),
+  }),
+});
+
+// ---------------------------------------------------------------- Kubernetes core
+const IngressBackend = v.strictObject({
+  service: v.strictObject({
+    name: dnsLabel,
+    port: v.pipe(
+      v.strictObject({ number: opt(int), name: opt(str) }),
+      v.check((p) => (p.number === undefined) !== (p.name === undefined), "port needs number or name"),
+    ),
+  }),
+});
+export const IngressSchema = v.strictObject({
+  apiVersion: v.literal("networking.k8s.io/v1"),
+  kind: v.literal("Ingress"),
+  metadata: ObjectMeta,
+  spec: v.strictObject({
+    ingressClassName: opt(str),
+    defaultBackend: opt(IngressBackend),
+    tls: opt(v.array(v.strictObject({ hosts: opt(v.array(str)), secretName: opt(str) }))),
+    rules: v.array(
+      v.strictObject({
+        host: opt(str),
+        http: v.strictObject({
+          paths: v.array(
+            v.strictObject({
+              path: v.pipe(str, v.startsWith("/")),
+              pathType: v.picklist(["Exact", "Prefix", "ImplementationSpecific"]),
+              backend: IngressBackend,
+            }),
+          ),
+        }),
+      }),
+    ),
+  }),
+});
+
+export const ConfigMapSchema = v.strictObject({
+  apiVersion: v.literal("v1"),
+  kind: v.literal("ConfigMap"),
+  metadata: ObjectMeta,
+  // Values must be strings: an unquoted 5000 is rejected by the API server.
+  data: strings,
+});
+
+export const SecretSchema = v.strictObject({
+  apiVersion: v.literal("v1"),
+  kind: v.literal("Secret"),
+  metadata: ObjectMeta,
+  type: opt(str),
+  stringData: opt(strings),
+  data: opt(strings),
+});
+
+export const NamespaceSchema = v.strictObject({
+  apiVersion: v.literal("v1"),
+  kind: v.literal("Namespace"),
+  metadata: v.strictObject({ name: dnsLabel, labels: opt(strings), annotations: opt(strings) }),
+});
+
+export const KustomizationSchema = v.strictObject({
+  apiVersion: v.literal("kustomize.config.k8s.io/v1beta1"),
+  kind: v.literal("Kustomization"),
+  resources: opt(v.array(str)),
+  images: opt(v.array(v.strictObject({ name: str, newName: opt(str), newTag: opt(str), digest: opt(str) }))),
+});
+
+/** The schema for every apiVersion/kind the manifests may contain; anything else is an error. */
+export const SCHEMAS: Record<string, v.GenericSchema> = {
+  "serving.knative.dev/v1 Service": KnativeServiceSchema,
+  "sources.knative.dev/v1beta1 KafkaSource": KafkaSourceSchema,
+  "eventing.knative.dev/v1alpha1 KafkaSink": KafkaSinkSchema,
+  "kafka.strimzi.io/v1 KafkaTopic": KafkaTopicSchema,
+  "networking.k8s.io/v1 Ingress": IngressSchema,
+  "v1 ConfigMap": ConfigMapSchema,
+  "v1 Secret": SecretSchema,
+  "v1 Namespace": NamespaceSchema,
+  "kustomize.config.k8s.io/v1beta1 Kustomization": KustomizationSchema,
+};
+
+/** Problems with an object as "path: message" lines; [] when it matches its schema. */
+export function problems(obj: Record<string, unknown>): string[] {
+  const schema = SCHEMAS[`${obj.apiVersion} ${obj.kind}`];
+  if (!schema) return [`no schema for ${obj.apiVersion} ${obj.kind}`];
+  const result = v.safeParse(schema, obj);
+  if (result.success) return [];
+  return result.issues.map((issue) => {
+    const path = issue.path?.map((p) => String(p.key)).join(".") ?? "";
+    return `${path || "(root)"}: ${issue.message}`;
+  });
+}
