@@ -70,25 +70,22 @@ export function createApp(deps: WebDeps) {
   const csp = contentSecurityPolicy(deps.apiBaseUrl);
 
   app.get("/health", (c) => c.json({ status: "healthy", service: "web" }));
-  // No hashed file names (no build step), so every file is revalidated: ETag + no-cache means a
-  // cheap 304 when nothing changed and never a stale module mixed with a new one after a deploy.
+  // No hashed file names (no build step), so every file is revalidated: an ETag plus no-cache
+  // costs a 304 when nothing changed and never mixes a stale module with new ones after a deploy.
+  app.use("*", async (c, next) => {
+    await next();
+    if (!c.res.headers.has("Cache-Control")) c.res.headers.set("Cache-Control", "no-cache");
+  });
   app.use("*", etag());
   app.get("/", (c) => page(c, html, csp));
   app.get("/index.html", (c) => page(c, html, csp));
-  app.get(
-    "*",
-    serveStatic({
-      root: deps.webRoot,
-      onFound: (_path, c) => {
-        c.header("Cache-Control", "no-cache");
-      },
-    }),
-  );
+  // Middleware rather than a GET "*" route: a file that is not there falls through to a plain 404.
+  const files = serveStatic({ root: deps.webRoot });
+  app.use("*", (c, next) => (c.req.method === "GET" || c.req.method === "HEAD" ? files(c, next) : next()));
   return app;
 }
 
 function page(c: Context, html: string, csp: string) {
-  c.header("Cache-Control", "no-cache");
   c.header("Content-Security-Policy", csp);
   return c.html(html);
 }

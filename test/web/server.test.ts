@@ -1,0 +1,88 @@
+// The web function in-process: the page with the API base URL filled in, content types, caching
+// and the security headers; no network.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { createRegistry } from "../../functions/shared/metrics.ts";
+import { createApp, findWebRoot, parseApiBaseUrl, renderIndex } from "../../functions/web/app.ts";
+import { quietLogger, ROOT } from "../helpers.ts";
+
+const WEB = join(ROOT, "web");
+const app = (apiBaseUrl = "") =>
+  createApp({
+    logger: quietLogger(),
+    registry: createRegistry({ service: "web" }),
+    webRoot: WEB,
+    apiBaseUrl,
+  });
+
+describe("web function", () => {
+  test("When / is requested, then the page carries API_BASE_URL in its meta tag and is revalidated", async () => {
+    const res = await app("http://localhost:8000").request("/");
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /^text\/html; charset=utf-8/i);
+    assert.equal(res.headers.get("cache-control"), "no-cache");
+    assert.ok(res.headers.get("etag"));
+    const csp = res.headers.get("content-security-policy") ?? "";
+    assert.match(csp, /connect-src 'self' http:\/\/localhost:8000/);
+    assert.match(csp, /script-src 'self'/);
+    assert.match(await res.text(), /<meta name="api-base-url" content="http:\/\/localhost:8000">/);
+  });
+
+  test("When API_BASE_URL is empty, then the meta tag is empty and the API is the page's origin", async () => {
+    const res = await app("").request("/index.html");
+    assert.match(await res.text(), /<meta name="api-base-url" content="">/);
+    assert.match(res.headers.get("content-security-policy") ?? "", /connect-src 'self';/);
+  });
+
+  test("When scripts, styles and the icon are requested, then each has its content type and no-cache", async () => {
+    const a = app();
+    for (const [path, type] of [
+      ["/js/main.js", /^text\/javascript/],
+      ["/styles.css", /^text\/css/],
+      ["/favicon.svg", /^image\/svg\+xml/],
+    ] as const) {
+      const res = await a.request(path);
+      assert.equal(res.status, 200, path);
+      assert.match(res.headers.get("content-type") ?? "", type, path);
+      assert.equal(res.headers.get("cache-control"), "no-cache", path);
+      assert.equal(res.headers.get("x-content-type-options"), "nosniff", path);
+    }
+  });
+
+  test("When the browser revalidates with the ETag it has, then 304 without a body", async () => {
+    const a = app();
+    const first = await a.request("/styles.css");
+    const tag = first.headers.get("etag") ?? "";
+    const again = await a.request("/styles.css", { headers: { "If-None-Match": tag } });
+    assert.equal(again.status, 304);
+    assert.equal(await again.text(), "");
+  });
+
+  test("When a path is unknown or climbs out of the web root, then 404 JSON", async () => {
+    const a = app();
+    for (const path of ["/nope.js", "/../package.json", "/%2e%2e/package.json", "/js/../../package.json"]) {
+      const res = await a.request(path);
+      assert.equal(res.status, 404, path);
+      assert.equal((await res.json()).error, "not_found", path);
+    }
+  });
+
+  test("When API_BASE_URL is not an http(s) URL, then start-up fails naming it", () => {
+    assert.equal(parseApiBaseUrl(undefined), "");
+    assert.equal(parseApiBaseUrl(" http://localhost:8000/ "), "http://localhost:8000");
+    assert.throws(() => parseApiBaseUrl("localhost:8000"), /API_BASE_URL/);
+    assert.throws(() => parseApiBaseUrl("ftp://x"), /API_BASE_URL/);
+  });
+
+  test("When the value would break out of the attribute, then it is escaped", () => {
+    const html = renderIndex('<meta name="api-base-url" content="">', 'http://x/"><script>');
+    assert.equal(html, '<meta name="api-base-url" content="http://x/&quot;&gt;&lt;script&gt;">');
+  });
+
+  test("When WEB_ROOT is unset, then the web root is found from the source folder; a bad one is skipped", () => {
+    const fromSource = join(ROOT, "functions", "web", "../../web");
+    assert.equal(findWebRoot([undefined, "/nonexistent", fromSource]), fromSource);
+    assert.throws(() => findWebRoot(["/nonexistent"]), /no web root/);
+  });
+});
