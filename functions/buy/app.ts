@@ -4,6 +4,8 @@ import { CloudEvent, Kafka } from "cloudevents";
 import { bodyLimit } from "hono/body-limit";
 import { Counter, Histogram } from "prom-client";
 import { v5 as uuidv5 } from "uuid";
+import type * as v from "valibot";
+import { type BuyAccepted, BuyHeadersSchema, type BuyHealthSchema } from "../shared/api-schemas.ts";
 import { type BaseDeps, createBaseApp } from "../shared/app.ts";
 import { readJsonBody } from "../shared/body.ts";
 import { CATALOG, pickItem } from "../shared/catalog.ts";
@@ -12,16 +14,17 @@ import { cachedProbe } from "../shared/health.ts";
 import { serviceInfo } from "../shared/info.ts";
 import { type Admin, kafkaReachable, type Producer, withTimeout } from "../shared/kafka.ts";
 import { errorFields } from "../shared/logging.ts";
+import { serveDocs } from "../shared/openapi.ts";
 import { BuyRequestSchema, PURCHASE_EVENT_TYPE, type Purchase } from "../shared/purchase.ts";
+import { publicApiDocument } from "./openapi.ts";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 // Fixed namespace for purchase ids derived from (user_id, Idempotency-Key): RFC 9562 UUIDv5.
 const IDEMPOTENCY_NAMESPACE = "3f4e9c52-6d0b-4c3e-9a51-2b8f0d7c1e64";
-const IdempotencyKey = /^[\x21-\x7e]{1,200}$/;
 
 export interface BuyDeps extends BaseDeps {
   producer: Pick<Producer, "send">;
-  admin: Admin;
+  admin: Pick<Admin, "listTopics">;
   topic: string;
   /** Bound on a produce and on the health probe, in ms. */
   timeoutMs: number;
@@ -63,7 +66,7 @@ export function createApp(deps: BuyDeps) {
 
   app.get("/health", async (c) => {
     const ok = await kafkaUp();
-    const body = {
+    const body: v.InferOutput<typeof BuyHealthSchema> = {
       status: ok ? "healthy" : "unhealthy",
       service: "buy",
       kafka: ok ? "connected" : "unreachable",
@@ -81,12 +84,8 @@ export function createApp(deps: BuyDeps) {
     }),
     async (c) => {
       const input = parseOr400(BuyRequestSchema, await readJsonBody(c), "body");
-      const key = c.req.header("Idempotency-Key");
-      if (key !== undefined && !IdempotencyKey.test(key)) {
-        throw Errors.validation("Idempotency-Key: must be 1-200 printable ASCII characters", [
-          { field: "Idempotency-Key", message: "must be 1-200 printable ASCII characters" },
-        ]);
-      }
+      const headers = { "Idempotency-Key": c.req.header("Idempotency-Key") };
+      const key = parseOr400(BuyHeadersSchema, headers, "header")["Idempotency-Key"];
       // With a key, the id and the item follow from (user_id, key): a retry is the same purchase.
       const id = key ? uuidv5(`${input.user_id}\n${key}`, IDEMPOTENCY_NAMESPACE) : crypto.randomUUID();
       const item = key
@@ -111,7 +110,7 @@ export function createApp(deps: BuyDeps) {
         partitionkey: input.user_id,
         data: purchase,
       });
-      const headers = Object.fromEntries(
+      const ceHeaders = Object.fromEntries(
         Object.entries(Kafka.binary(event).headers).filter(
           (kv): kv is [string, string] => typeof kv[1] === "string",
         ),
@@ -125,7 +124,7 @@ export function createApp(deps: BuyDeps) {
               {
                 key: input.user_id,
                 value: JSON.stringify(purchase),
-                headers,
+                headers: ceHeaders,
               },
             ],
           }),
@@ -133,18 +132,17 @@ export function createApp(deps: BuyDeps) {
         );
         produceSeconds.observe({ result: "ok" }, (performance.now() - started) / 1000);
         produced.inc();
-        return c.json(
-          {
-            status: "accepted",
-            purchase,
-            kafka: {
-              topic,
-              partition: meta?.partition ?? null,
-              offset: Number(meta?.baseOffset ?? meta?.offset),
-            },
+        const offset = Number(meta?.baseOffset ?? meta?.offset);
+        const body: BuyAccepted = {
+          status: "accepted",
+          purchase,
+          kafka: {
+            topic,
+            partition: meta?.partition ?? null,
+            offset: Number.isSafeInteger(offset) ? offset : null,
           },
-          202,
-        );
+        };
+        return c.json(body, 202);
       } catch (err) {
         if (err instanceof AppError) throw err;
         produceSeconds.observe({ result: "error" }, (performance.now() - started) / 1000);
@@ -155,5 +153,6 @@ export function createApp(deps: BuyDeps) {
       }
     },
   );
+  serveDocs(app, publicApiDocument({ maxBodyBytes: MAX_BODY_BYTES }));
   return app;
 }

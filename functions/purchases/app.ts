@@ -1,16 +1,26 @@
 // The management read API (the seeds' "Customer Management API"): purchase history with
 // statistics, the seed's /api routes, and health with the consumer group's state and lag.
 import type { Collection, MongoClient } from "mongodb";
-import * as v from "valibot";
+import type * as v from "valibot";
+import {
+  type AllPurchasesSchema,
+  ApiUserPathSchema,
+  type History,
+  type ManagementHealthSchema,
+  UserPathSchema,
+  type UserPurchasesSchema,
+} from "../shared/api-schemas.ts";
 import { type BaseDeps, createBaseApp } from "../shared/app.ts";
 import { Errors, parseOr400 } from "../shared/errors.ts";
 import { cachedProbe } from "../shared/health.ts";
-import { decodeCursor, HistoryQuerySchema } from "../shared/history.ts";
+import { ApiQuerySchema, decodeCursor, HistoryQuerySchema } from "../shared/history.ts";
 import { serviceInfo } from "../shared/info.ts";
 import { isUnavailable, ping } from "../shared/mongo.ts";
-import { type PurchaseDoc, toApi, UserIdSchema } from "../shared/purchase.ts";
+import { serveDocs } from "../shared/openapi.ts";
+import { type PurchaseDoc, toApi } from "../shared/purchase.ts";
 import { userPage, userStats } from "./history.ts";
 import type { GroupState } from "./lag.ts";
+import { managementApiDocument } from "./openapi.ts";
 
 export interface PurchasesDeps extends BaseDeps {
   client: MongoClient;
@@ -19,16 +29,6 @@ export interface PurchasesDeps extends BaseDeps {
   /** The KafkaSource consumer group's state and total lag; undefined when Kafka is unreachable. */
   groupState: () => Promise<GroupState | undefined>;
 }
-
-const ApiLimit = v.object({
-  limit: v.pipe(
-    v.optional(v.string(), "100"),
-    v.regex(/^\d{1,7}$/, "must be a whole number from 1 to 1000"),
-    v.transform(Number),
-    v.minValue(1, "must be a whole number from 1 to 1000"),
-    v.maxValue(1000, "must be a whole number from 1 to 1000"),
-  ),
-});
 
 export function createApp(deps: PurchasesDeps) {
   const { collection } = deps;
@@ -58,7 +58,7 @@ export function createApp(deps: PurchasesDeps) {
 
   app.get("/health", async (c) => {
     const [mongoOk, group] = await Promise.all([dbUp(), deps.groupState()]);
-    const body = {
+    const body: v.InferOutput<typeof ManagementHealthSchema> = {
       status: mongoOk ? "healthy" : "unhealthy",
       service: "customer-management-api",
       mongodb: mongoOk ? "connected" : "unreachable",
@@ -69,31 +69,36 @@ export function createApp(deps: PurchasesDeps) {
   });
 
   app.get("/purchases/:user_id", async (c) => {
-    const userId = parseOr400(UserIdSchema, c.req.param("user_id"), "user_id");
+    const { user_id: userId } = parseOr400(UserPathSchema, c.req.param(), "path");
     const query = parseOr400(HistoryQuerySchema, c.req.query(), "query");
+    // The schema admits only the cursor's pattern, and every such string is a position.
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    if (query.cursor !== undefined && !after) {
-      throw Errors.validation("query: cursor: must be a cursor from next_cursor", [
-        { field: "cursor", message: "must be a cursor from next_cursor" },
-      ]);
-    }
     const [page, stats] = await db(() =>
       Promise.all([userPage(collection, userId, query.limit, after), userStats(collection, userId)]),
     );
-    return c.json({ user_id: userId, purchases: page.purchases, next_cursor: page.next_cursor, stats });
+    const body: History = {
+      user_id: userId,
+      purchases: page.purchases,
+      next_cursor: page.next_cursor,
+      stats,
+    };
+    return c.json(body);
   });
 
   app.get("/api/purchases/:userId", async (c) => {
-    const userId = parseOr400(UserIdSchema, c.req.param("userId"), "userId");
-    const { limit } = parseOr400(ApiLimit, c.req.query(), "query");
+    const { userId } = parseOr400(ApiUserPathSchema, c.req.param(), "path");
+    const { limit } = parseOr400(ApiQuerySchema, c.req.query(), "query");
     const page = await db(() => userPage(collection, userId, limit));
-    return c.json({ purchases: page.purchases, userId });
+    const body: v.InferOutput<typeof UserPurchasesSchema> = { purchases: page.purchases, userId };
+    return c.json(body);
   });
 
   app.get("/api/purchases", async (c) => {
-    const { limit } = parseOr400(ApiLimit, c.req.query(), "query");
+    const { limit } = parseOr400(ApiQuerySchema, c.req.query(), "query");
     const docs = await db(() => collection.find({}, { limit }).toArray());
-    return c.json({ purchases: docs.map(toApi), count: docs.length });
+    const body: v.InferOutput<typeof AllPurchasesSchema> = { purchases: docs.map(toApi), count: docs.length };
+    return c.json(body);
   });
+  serveDocs(app, managementApiDocument());
   return app;
 }

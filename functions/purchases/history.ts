@@ -2,19 +2,9 @@
 // and FerretDB 1.24 support: $match/$group with $sum, countDocuments; extremes by sort + limit.
 // Money is summed in integer cents (price_cents) and converted once at the end.
 import type { Collection, Filter } from "mongodb";
+import type { Stats } from "../shared/api-schemas.ts";
 import { type Cursor, encodeCursor } from "../shared/history.ts";
 import { fromCents, type PurchaseDoc, toApi } from "../shared/purchase.ts";
-
-export interface Stats {
-  count: number;
-  total_spent: number;
-  average_price: number | null;
-  min_price: number | null;
-  max_price: number | null;
-  first_purchase_at: string | null;
-  last_purchase_at: string | null;
-  top_items: { item_name: string; count: number; total: number }[];
-}
 
 export async function userStats(collection: Collection<PurchaseDoc>, userId: string): Promise<Stats> {
   // FerretDB 1.24 computes only the FIRST accumulator of a $group correctly (later ones come back

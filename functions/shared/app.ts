@@ -1,5 +1,5 @@
 // The Hono app every function starts from: request id, access log, HTTP metrics, secure headers,
-// CORS, the error mapper, /metrics, liveness and readiness.
+// CORS, the error mapper (404, or 405 with Allow), /metrics, liveness and readiness.
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
@@ -7,6 +7,7 @@ import { secureHeaders } from "hono/secure-headers";
 import type { Registry } from "prom-client";
 import { notFound, onError } from "./errors.ts";
 import type { Logger } from "./logging.ts";
+import { answerOptions, methodNotAllowed } from "./methods.ts";
 import { httpMetrics, metricsHandler } from "./metrics.ts";
 
 export interface BaseDeps {
@@ -35,11 +36,13 @@ export function createBaseApp({ logger, registry, corsOrigins = [], ready = () =
   });
   app.use(httpMetrics(registry));
   app.use(secureHeaders());
+  app.use(answerOptions(() => app.routes));
   if (corsOrigins.length > 0) {
     app.use(cors({ origin: corsOrigins, allowHeaders: ["Content-Type", "Idempotency-Key"], maxAge: 600 }));
   }
   app.onError(onError(logger));
-  app.notFound(notFound);
+  // Routes are registered after this; the handler reads them when a request finds none.
+  app.notFound((c) => methodNotAllowed(c, app.routes) ?? notFound(c));
   app.get("/metrics", metricsHandler(registry));
   app.get("/livez", (c) => c.json({ status: "alive" }));
   app.get("/readyz", (c) => (ready() ? c.json({ status: "ready" }) : c.json({ status: "not ready" }, 503)));

@@ -1,23 +1,43 @@
-// Paging a user's history newest first: the query parameters and an opaque cursor that encodes the
-// last (timestamp, id) seen, so the next page starts strictly after it (stable under inserts).
+// Paging a user's history newest first: the query parameters and a cursor that encodes the last
+// (timestamp, id) seen, so the next page starts strictly after it (stable under inserts). Every
+// string of the cursor's pattern is a position (the OpenAPI document promises no more than that).
 import * as v from "valibot";
 
-const digits = (min: number, max: number, fallback: number) =>
-  v.pipe(
+/**
+ * A whole-number query parameter: the string as sent, then the number it stands for. The OpenAPI
+ * document shows the number (JSON Schema of the output: integer, minimum, maximum, default).
+ */
+export const queryInt = (min: number, max: number, fallback: number) => {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return v.pipe(
     v.optional(v.string(), String(fallback)),
-    v.regex(/^\d{1,7}$/, `must be a whole number from ${min} to ${max}`),
+    v.regex(/^\d{1,7}$/, message),
     v.transform(Number),
-    v.minValue(min, `must be a whole number from ${min} to ${max}`),
-    v.maxValue(max, `must be a whole number from ${min} to ${max}`),
+    v.number(),
+    v.integer(message),
+    v.minValue(min, message),
+    v.maxValue(max, message),
+    v.metadata({ default: fallback }),
   );
+};
 
-export const limitParam = digits;
+/** `<epoch ms>.<base64url of the id>`; 15 digits stay inside the range of a Date. */
+const CURSOR_PATTERN = /^(-?[0-9]{1,15})\.([A-Za-z0-9_-]{1,200})$/;
 
 export const HistoryQuerySchema = v.object({
-  limit: digits(1, 500, 50),
+  limit: v.pipe(queryInt(1, 500, 50), v.description("Purchases per page.")),
   cursor: v.optional(
-    v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,300}$/, "must be a cursor from next_cursor")),
+    v.pipe(
+      v.string(),
+      v.regex(CURSOR_PATTERN, "must be a cursor from next_cursor"),
+      v.description("The `next_cursor` of the previous page; omit it for the first page."),
+    ),
   ),
+});
+
+/** The seed's /api routes: just a limit, default 100. */
+export const ApiQuerySchema = v.object({
+  limit: v.pipe(queryInt(1, 1000, 100), v.description("Most purchases to return.")),
 });
 
 export interface Cursor {
@@ -26,19 +46,12 @@ export interface Cursor {
 }
 
 export function encodeCursor({ timestamp, id }: Cursor): string {
-  return Buffer.from(JSON.stringify([timestamp.getTime(), id])).toString("base64url");
+  return `${timestamp.getTime()}.${Buffer.from(id).toString("base64url")}`;
 }
 
-/** The cursor's position, or undefined when it is not one we made. */
+/** The position a cursor names; undefined when it does not have the cursor's pattern. */
 export function decodeCursor(cursor: string): Cursor | undefined {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (!Array.isArray(value) || value.length !== 2) return undefined;
-    const [ms, id] = value;
-    if (!Number.isSafeInteger(ms) || typeof id !== "string" || id.length === 0 || id.length > 128)
-      return undefined;
-    return { timestamp: new Date(ms), id };
-  } catch {
-    return undefined;
-  }
+  const m = CURSOR_PATTERN.exec(cursor);
+  if (!m) return undefined;
+  return { timestamp: new Date(Number(m[1])), id: Buffer.from(m[2] ?? "", "base64url").toString("utf8") };
 }

@@ -6,19 +6,46 @@ import * as v from "valibot";
 export const PURCHASE_EVENT_TYPE = "org.example.purchases.purchase.created.v1";
 
 // Cc (control) and Cf-format characters like U+2028/U+2029/bidi overrides have no place in a name.
-const CONTROL = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
+const CONTROL_CHARS = String.raw`\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069`;
+const CONTROL = new RegExp(`[${CONTROL_CHARS}]`, "u");
+// What String.prototype.trim removes: ECMA-262 WhiteSpace and LineTerminator.
+const TRIMMED = String.raw`\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff`;
 
+// "." and ".." are dot segments (RFC 3986 §5.2.4): a URL path normalises them away, so such a user
+// could never be read at /getAllUserBuys/{user_id}.
 export const UserIdSchema = v.pipe(
   v.string("must be a string"),
-  v.regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 _ . : -"),
+  v.regex(/^(?!\.\.?$)[A-Za-z0-9_.:-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 _ . : -, not . or .."),
+  v.description("1-64 characters of A-Z a-z 0-9 _ . : - (not `.` or `..`)."),
+  v.examples(["alice"]),
 );
+
+/**
+ * A username: 1-64 characters once trimmed, none of them CONTROL. One regular expression says
+ * exactly that, so the OpenAPI document (a JSON Schema `pattern`, which counts code points like the
+ * `u` flag) accepts what the handler accepts: optional whitespace, then an edge character (neither
+ * whitespace nor control), then up to 62 non-control characters and another edge, then whitespace.
+ */
+export const USERNAME_PATTERN = new RegExp(
+  `^[${TRIMMED}]*[^${CONTROL_CHARS}${TRIMMED}](?:[^${CONTROL_CHARS}]{0,62}[^${CONTROL_CHARS}${TRIMMED}])?[${TRIMMED}]*$`,
+  "u",
+);
+
+/** Why a string is not a username, in words (the pattern above decides whether it is one). */
+function usernameProblem(input: unknown) {
+  const name = String(input).trim();
+  if (CONTROL.test(name)) return "must not contain control characters";
+  if (name.length === 0) return "must not be empty";
+  if ([...name].length > 64) return "must be at most 64 characters";
+  return "must be 1-64 characters after trimming, without control characters";
+}
 
 export const UsernameSchema = v.pipe(
   v.string("must be a string"),
-  v.trim(),
-  v.check((s) => !CONTROL.test(s), "must not contain control characters"),
-  v.check((s) => [...s].length >= 1, "must not be empty"),
-  v.check((s) => [...s].length <= 64, "must be at most 64 characters"),
+  v.regex(USERNAME_PATTERN, (issue) => usernameProblem(issue.input)),
+  v.description("1-64 characters once trimmed (it is stored trimmed), none of them control characters."),
+  v.examples(["Alice"]),
+  v.transform((s) => s.trim()),
 );
 
 export const BuyRequestSchema = v.strictObject(

@@ -1,11 +1,11 @@
 // GET /getAllUserBuys/:user_id: the user's history and statistics, read from the management API
 // (CUSTOMER_MANAGEMENT_API_URL + /purchases/:user_id) within a bounded time.
+import { UserPathSchema } from "../shared/api-schemas.ts";
 import { type BaseDeps, createBaseApp } from "../shared/app.ts";
 import { Errors, parseOr400 } from "../shared/errors.ts";
 import { HistoryQuerySchema } from "../shared/history.ts";
 import { serviceInfo } from "../shared/info.ts";
 import { errorFields } from "../shared/logging.ts";
-import { UserIdSchema } from "../shared/purchase.ts";
 
 export interface UserPurchasesDeps extends BaseDeps {
   managementUrl: string;
@@ -25,7 +25,7 @@ export function createApp(deps: UserPurchasesDeps) {
   app.get("/health", (c) => c.json({ status: "healthy", service: "user-purchases" }));
 
   app.get("/getAllUserBuys/:user_id", async (c) => {
-    const userId = parseOr400(UserIdSchema, c.req.param("user_id"), "user_id");
+    const { user_id: userId } = parseOr400(UserPathSchema, c.req.param(), "path");
     const query = parseOr400(HistoryQuerySchema, c.req.query(), "query");
     const url = new URL(
       `purchases/${encodeURIComponent(userId)}`,

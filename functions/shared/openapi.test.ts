@@ -1,0 +1,132 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { describe, test } from "node:test";
+import { Validator } from "@seriousme/openapi-schema-validator";
+import type { Collection, MongoClient } from "mongodb";
+import { createApp as createBuy } from "../buy/app.ts";
+import { publicApiDocument } from "../buy/openapi.ts";
+import { createApp as createItems } from "../items/app.ts";
+import { createApp as createPurchases } from "../purchases/app.ts";
+import { managementApiDocument } from "../purchases/openapi.ts";
+import { createApp as createUserPurchases } from "../user-purchases/app.ts";
+import type { Admin } from "./kafka.ts";
+import { createLogger } from "./logging.ts";
+import { createRegistry } from "./metrics.ts";
+import { toOpenApiPath } from "./openapi.ts";
+import type { PurchaseDoc } from "./purchase.ts";
+
+// Apps built only to list their routes and serve their documents: no request reaches a dependency.
+const base = () => ({
+  logger: createLogger("silent"),
+  registry: createRegistry({ service: "t", defaultMetrics: false }),
+});
+const buy = createBuy({
+  ...base(),
+  producer: { send: async () => [] },
+  admin: {} as Admin,
+  topic: "t",
+  timeoutMs: 1000,
+});
+const items = createItems(base());
+const userPurchases = createUserPurchases({
+  ...base(),
+  managementUrl: "http://127.0.0.1:9",
+  timeoutMs: 1000,
+});
+const purchases = createPurchases({
+  ...base(),
+  client: {} as MongoClient,
+  collection: {} as Collection<PurchaseDoc>,
+  timeoutMs: 1000,
+  groupState: async () => undefined,
+});
+
+const OPERATIONAL = new Set(["/metrics", "/livez", "/readyz"]);
+/** "GET /path/{param}" for each handler an app registers, minus middleware and operational routes. */
+const operations = (app: { routes: { method: string; path: string }[] }, only?: (path: string) => boolean) =>
+  new Set(
+    app.routes
+      .filter((r) => r.method !== "ALL" && !OPERATIONAL.has(r.path) && (only?.(r.path) ?? true))
+      .map((r) => `${r.method} ${toOpenApiPath(r.path)}`),
+  );
+const documented = (doc: { paths: Record<string, object> }) =>
+  new Set(
+    Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+    ),
+  );
+
+const documents = {
+  public: publicApiDocument({ maxBodyBytes: 16 * 1024 }),
+  management: managementApiDocument(),
+};
+
+describe("OpenAPI documents", () => {
+  for (const [name, doc] of Object.entries(documents)) {
+    test(`When the ${name} document is validated, then it is valid OpenAPI 3.1 and every $ref resolves`, async () => {
+      const validator = new Validator();
+      const result = await validator.validate(structuredClone(doc));
+      assert.deepEqual(result.errors ?? [], []);
+      assert.equal(result.valid, true);
+      assert.equal(validator.version, "3.1");
+      assert.doesNotThrow(() => validator.resolveRefs());
+    });
+  }
+
+  test("When the public apps' routes are listed, then exactly the routes behind the gateway are documented", () => {
+    // The gateway routes /items to items, /getAllUserBuys/* to user-purchases and the rest to buy.
+    const routed = new Set([
+      ...operations(buy),
+      ...operations(items, (p) => p === "/items"),
+      ...operations(userPurchases, (p) => p.startsWith("/getAllUserBuys/")),
+    ]);
+    assert.deepEqual(documented(documents.public), routed);
+  });
+
+  test("When the management app's routes are listed, then exactly those are documented", () => {
+    assert.deepEqual(documented(documents.management), operations(purchases));
+  });
+
+  test("When an operation is documented, then its 500 and every error status have the error schema", () => {
+    for (const doc of Object.values(documents)) {
+      for (const item of Object.values(doc.paths) as Record<string, { responses: object }>[]) {
+        for (const op of Object.values(item)) {
+          const responses = op.responses as Record<string, { content: Record<string, { schema: object }> }>;
+          assert.deepEqual(responses["500"]?.content["application/json"]?.schema, {
+            $ref: "#/components/schemas/Error",
+          });
+        }
+      }
+    }
+  });
+});
+
+describe("GET /openapi.json and GET /docs", () => {
+  for (const [name, app, doc] of [
+    ["buy", buy, documents.public],
+    ["purchases", purchases, documents.management],
+  ] as const) {
+    test(`When ${name} is asked for /openapi.json, then it answers its document as JSON`, async () => {
+      const res = await app.request("/openapi.json");
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get("Content-Type") ?? "", /^application\/json/);
+      assert.deepEqual(await res.json(), JSON.parse(JSON.stringify(doc)));
+    });
+  }
+
+  test("When /docs is requested, then an HTML page whose only script is allowed by the CSP hash", async () => {
+    const res = await buy.request("/docs");
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("Content-Type") ?? "", /^text\/html/);
+    const html = await res.text();
+    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1] ?? "");
+    assert.equal(scripts.length, 1);
+    const hash = createHash("sha256")
+      .update(scripts[0] ?? "")
+      .digest("base64");
+    const csp = res.headers.get("Content-Security-Policy") ?? "";
+    assert.match(csp, /default-src 'none'/);
+    assert.ok(csp.includes(`script-src 'sha256-${hash}'`), csp);
+    assert.doesNotMatch(html, /https?:\/\//, "the page loads nothing from elsewhere");
+  });
+});

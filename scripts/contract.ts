@@ -1,0 +1,106 @@
+// The contract check's Node half (npm run test:contract -> scripts/contract.sh -> here): starts the
+// whole system on free ports with a topic, consumer group and database of its own, buys a few
+// purchases so the read APIs have history to answer with, then runs Schemathesis against the public
+// API (through the gateway) and the management API, each from its own /openapi.json, with every
+// check, a fixed seed and a bounded number of examples. Exits non-zero when either run fails.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { testConfig, unique } from "../test/helpers.ts";
+import { freshDatabase } from "../test/mongo.ts";
+import { type System, startSystem } from "./local/system.ts";
+
+const ST = process.env.SCHEMATHESIS_BIN ?? "st";
+const SEED = process.env.CONTRACT_SEED ?? "20251121";
+const MAX_EXAMPLES = process.env.CONTRACT_MAX_EXAMPLES ?? "40";
+/** The documents' example user id (UserIdSchema): the examples phase reads a real history. */
+const EXAMPLE_USER = "alice";
+
+const db = await freshDatabase("contract");
+const group = unique("contract-group");
+const topic = unique("contract");
+const dlq = unique("contract-dlq");
+const env = {
+  // Explicit, or the dispatcher would take the cluster's address from the KafkaSource manifest.
+  KAFKA_BOOTSTRAP_SERVERS: testConfig().KAFKA_BOOTSTRAP_SERVERS.join(","),
+  KAFKA_TOPIC: topic,
+  KAFKA_DLQ_TOPIC: dlq,
+  KAFKA_GROUP_ID: group,
+  KAFKA_SOURCE_GROUP: group,
+  KAFKA_SOURCE_TOPICS: topic,
+  KAFKA_SOURCE_DLQ: `kafka:${dlq}`,
+  KAFKA_SOURCE_INITIAL_OFFSET: "earliest",
+  MONGODB_URI: db.uri,
+  LOG_LEVEL: "info", // the dispatcher says "listening" at info; only warnings are shown below
+};
+
+let system: System | undefined;
+let code = 0;
+try {
+  system = await startSystem({
+    env,
+    onLine: (name, line) => {
+      if (/"level":"(warn|error)"/.test(line) || !line.startsWith("{")) console.log(`${name} | ${line}`);
+    },
+  });
+  const apis = { public: system.url("gateway"), management: system.url("purchases") };
+  await seedHistory(apis.public, apis.management);
+  for (const [name, base] of Object.entries(apis)) {
+    console.log(`\n==> Schemathesis: ${name} API (${base}/openapi.json)`);
+    const result = await run(ST, [
+      "run",
+      `${base}/openapi.json`,
+      "--url",
+      base,
+      "--checks",
+      "all",
+      "--seed",
+      SEED,
+      "--max-examples",
+      MAX_EXAMPLES,
+      "--generation-database",
+      "none",
+      "--report",
+      "junit",
+      "--report-junit-path",
+      `test-results/contract/${name}.xml`,
+      "--no-color",
+    ]);
+    if (result !== 0 && code === 0) code = result;
+  }
+} catch (err) {
+  console.error(err);
+  code = 1;
+} finally {
+  await system?.stop();
+  await db.client
+    .db()
+    .dropDatabase()
+    .catch(() => {});
+  await db.client.close();
+}
+process.exit(code);
+
+/** Three purchases for EXAMPLE_USER through the public API, waited for until stored. */
+async function seedHistory(gateway: string, management: string) {
+  for (let i = 0; i < 3; i++) {
+    const res = await fetch(`${gateway}/buy`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username: "Alice", user_id: EXAMPLE_USER }),
+    });
+    if (res.status !== 202) throw new Error(`seeding: POST /buy answered ${res.status}: ${await res.text()}`);
+  }
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const res = await fetch(`${management}/api/purchases/${EXAMPLE_USER}`);
+    if (res.ok && ((await res.json()) as { purchases: unknown[] }).purchases.length >= 3) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error("seeding: the purchases were not stored within 20 s");
+}
+
+async function run(command: string, args: string[]) {
+  const child = spawn(command, args, { stdio: "inherit" });
+  const [exitCode] = await once(child, "exit");
+  return (exitCode as number | null) ?? 1;
+}
