@@ -53,7 +53,8 @@ export function answerOptions(routes: () => readonly Route[]): MiddlewareHandler
 /** For the not-found handler: a 405 with Allow when the path exists under other methods. */
 export function methodNotAllowed(c: Context, routes: readonly Route[]): Response | undefined {
   const allowed = allowedMethods(routes, c.req.path);
-  if (allowed.length === 0) return undefined;
+  // A route for this very method exists but passed the request on (e.g. static files): not a 405.
+  if (allowed.length === 0 || allowed.includes(c.req.method)) return undefined;
   const allow = allowHeader(allowed);
   const message = `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allow}`;
   return errorResponse(c, new AppError(405, "method_not_allowed", message, undefined, { Allow: allow }));

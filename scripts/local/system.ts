@@ -128,7 +128,17 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     const userPurchases = await start("user-purchases", "functions/user-purchases/server.ts", {
       CUSTOMER_MANAGEMENT_API_URL: purchases.url,
     });
-    await start("kafka-source", "kafka-source/dispatcher/main.ts", { KAFKA_SOURCE_SINK_URL: persist.url });
+    // The dispatcher reads the cluster's KafkaSource manifest; point it at this system's broker,
+    // topic, consumer group and dead-letter topic.
+    const config = loadConfig({ ...process.env, ...env });
+    await start("kafka-source", "kafka-source/dispatcher/main.ts", {
+      KAFKA_BOOTSTRAP_SERVERS: config.KAFKA_BOOTSTRAP_SERVERS.join(","),
+      KAFKA_SOURCE_TOPICS: config.KAFKA_TOPIC,
+      KAFKA_SOURCE_GROUP: config.KAFKA_GROUP_ID,
+      KAFKA_SOURCE_DLQ: `kafka:${config.KAFKA_DLQ_TOPIC}`,
+      KAFKA_SOURCE_SINK_URL: persist.url,
+      ...env,
+    });
     await start("gateway", "scripts/local/gateway.ts", {
       GATEWAY_ROUTES: JSON.stringify({ buy: buy.url, items: items.url, userPurchases: userPurchases.url }),
     });

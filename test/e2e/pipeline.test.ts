@@ -23,14 +23,10 @@ before(async () => {
     KAFKA_TOPIC: unique("purchases"),
     KAFKA_DLQ_TOPIC: unique("dlq"),
     KAFKA_GROUP_ID: unique("group"),
-    KAFKA_SOURCE_GROUP: "",
     MONGODB_URI: db.uri,
     MONGODB_TIMEOUT_MS: "1000",
     LOG_LEVEL: "info",
   };
-  env.KAFKA_SOURCE_GROUP = env.KAFKA_GROUP_ID as string;
-  env.KAFKA_SOURCE_TOPICS = env.KAFKA_TOPIC as string;
-  env.KAFKA_SOURCE_DLQ = `kafka:${env.KAFKA_DLQ_TOPIC}`;
   system = await startSystem({ env });
   producer = createProducer(createKafka(testConfig(), unique("raw")), { timeoutMs: 5000 });
   await producer.connect();
