@@ -80,9 +80,10 @@ export async function startProcess(
     url: `http://127.0.0.1:${port}`,
     output: () => out,
     stop: async (signal = "SIGTERM") => {
-      if (child.exitCode !== null) return child.exitCode;
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      const exited = once(child, "exit");
       child.kill(signal);
-      const [code] = await once(child, "exit");
+      const [code] = await exited;
       return code as number | null;
     },
   };

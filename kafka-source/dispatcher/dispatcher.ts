@@ -1,0 +1,193 @@
+// The dispatch loop: poll -> buffer per partition -> send (ordered/unordered) -> dead-letter on failure
+// -> commit contiguous completed offsets every `commitIntervalMs`, on revocation and at shutdown.
+import type { Logger } from "../../functions/shared/logging.ts";
+import { errorFields } from "../../functions/shared/logging.ts";
+import type { SourceConsumer } from "./consumer.ts";
+import { type DeadLetterSink, deadLetterUntilDone } from "./dead-letter.ts";
+import { deliver, type SinkOptions } from "./delivery.ts";
+import type { DispatcherConfig } from "./manifest.ts";
+import { type KafkaRecord, toCloudEvent } from "./mapping.ts";
+import type { DispatcherMetrics } from "./metrics.ts";
+import { errorExtensions, sleep } from "./retry.ts";
+import type { PartitionState, Scheduler, TopicPartition } from "./scheduler.ts";
+
+export interface DispatcherDeps {
+  config: DispatcherConfig;
+  scheduler: Scheduler<KafkaRecord>;
+  consumer: SourceConsumer;
+  deadLetter: DeadLetterSink | undefined;
+  metrics: DispatcherMetrics;
+  log: Logger;
+}
+
+export function createDispatcher({ config, scheduler, consumer, deadLetter, metrics, log }: DispatcherDeps) {
+  let stopping = false;
+  let commits = Promise.resolve();
+  const sink: SinkOptions = {
+    url: config.sink,
+    ...config.delivery,
+    namespace: config.source.namespace,
+    onRetry: (retry, failure, delayMs) => {
+      metrics.retried.inc();
+      log.debug("retrying delivery", { retry, delayMs, status: failure.status, error: failure.error });
+    },
+  };
+
+  /** Delivers one record; true when it may be committed (delivered, dead-lettered, or dropped). */
+  async function dispatch(record: KafkaRecord, cancel: AbortSignal): Promise<boolean> {
+    const event = toCloudEvent(record, config.source, config.ceOverrides);
+    const started = performance.now();
+    const outcome = await deliver(event, sink, cancel);
+    metrics.latency.observe({ outcome: outcome.kind }, (performance.now() - started) / 1000);
+    if (outcome.kind === "delivered") metrics.dispatched.inc();
+    if (outcome.kind !== "failed") return outcome.kind === "delivered";
+    const where = {
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset,
+      id: event.attributes.id,
+    };
+    const { status, error } = outcome.failure;
+    if (!deadLetter) {
+      // KafkaSource commits a failed event when there is no dead-letter sink: it is lost.
+      metrics.dropped.inc();
+      log.error("event dropped: delivery failed and no dead-letter sink is set", { ...where, status, error });
+      return true;
+    }
+    const dead = {
+      ...event,
+      attributes: { ...event.attributes, ...errorExtensions(config.sink, outcome.failure) },
+    };
+    if (!(await deadLetterUntilDone(deadLetter, dead, record, cancel, log))) return false;
+    metrics.deadLettered.inc();
+    log.warn("event dead-lettered", {
+      ...where,
+      status,
+      error,
+      attempts: outcome.attempts,
+      to: deadLetter.describe,
+    });
+    return true;
+  }
+
+  function pump() {
+    if (stopping) return;
+    for (let next = scheduler.next(); next; next = scheduler.next()) void run(next.record, next.state);
+  }
+
+  async function run(record: KafkaRecord, state: PartitionState<KafkaRecord>) {
+    let done = false;
+    try {
+      done = await dispatch(record, state.cancel.signal);
+    } catch (err) {
+      log.error("dispatch failed unexpectedly; the record stays uncommitted", errorFields(err));
+    } finally {
+      scheduler.finish(state, record, done);
+      pump();
+      progressed();
+    }
+  }
+
+  // Backpressure as in UnorderedConsumerVerticle: no poll while the buffer is full. A finished
+  // delivery (or a short timeout, to notice stop()) wakes the poll loop.
+  let progressed = () => {};
+  const progress = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      progressed = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  /** Commits what is committable, one commit at a time; failures are logged and retried next tick. */
+  function commit(states?: PartitionState<KafkaRecord>[]) {
+    commits = commits.then(async () => {
+      const ready = scheduler.commits(states);
+      if (ready.length === 0) return;
+      try {
+        await consumer.commit(ready.map(({ state, offset }) => ({ ...state.tp, offset })));
+        for (const { state, offset } of ready) state.tracker.markCommitted(offset);
+        log.debug("committed", {
+          offsets: ready.map(({ state, offset }) => `${state.tp.partition}:${offset}`),
+        });
+      } catch (err) {
+        log.warn("commit failed", errorFields(err));
+      }
+    });
+    return commits;
+  }
+
+  /** Waits until none of `states` has a delivery in flight, at most `ms`. */
+  async function idle(states: PartitionState<KafkaRecord>[], ms: number) {
+    const end = Date.now() + ms;
+    while (states.some((s) => s.inFlight > 0) && Date.now() < end) await sleep(20);
+  }
+  // A cancelled delivery still finishes its current attempt, bounded by the per-attempt timeout.
+  const drainMs = config.delivery.timeoutMs + 1000;
+
+  async function revoked(tps: TopicPartition[], lost: boolean) {
+    const states = scheduler.revoke(tps);
+    for (const s of states) s.cancel.abort();
+    if (tps.length)
+      log.info("partitions revoked", { partitions: tps.map((tp) => `${tp.topic}/${tp.partition}`), lost });
+    if (lost) return; // Someone else owns them already: a commit would be rejected.
+    await idle(states, drainMs);
+    await commit(states);
+  }
+
+  function assigned(tps: TopicPartition[]) {
+    scheduler.assign(tps);
+    if (tps.length)
+      log.info("partitions assigned", { partitions: tps.map((tp) => `${tp.topic}/${tp.partition}`) });
+  }
+
+  async function pollLoop() {
+    let lastError = "";
+    while (!stopping) {
+      if (scheduler.buffered >= config.maxInFlight) {
+        await progress(100);
+        continue;
+      }
+      try {
+        const records = await consumer.poll(config.maxInFlight);
+        for (const r of records) {
+          if (!scheduler.enqueue(r))
+            log.debug("record skipped", { partition: r.partition, offset: r.offset });
+        }
+        lastError = "";
+      } catch (err) {
+        // e.g. a topic that does not exist yet: warn once, then quietly retry.
+        const message = (err as Error).message;
+        (message === lastError ? log.debug : log.warn)("poll failed", errorFields(err));
+        lastError = message;
+        await sleep(500);
+      }
+      pump();
+    }
+  }
+
+  let loop: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    rebalance: { assigned, revoked },
+    start() {
+      loop = pollLoop();
+      timer = setInterval(() => void commit(), config.commitIntervalMs);
+    },
+    get running() {
+      return loop !== undefined && !stopping;
+    },
+    /** Stops fetching, lets in-flight deliveries finish (no new retries), commits, leaves the group. */
+    async stop() {
+      stopping = true;
+      await loop;
+      clearInterval(timer);
+      scheduler.clearQueues();
+      for (const s of scheduler.partitions) s.cancel.abort();
+      await idle(scheduler.partitions, drainMs);
+      await commit();
+      await consumer.close();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+// Integration: at-least-once across a crash (SIGKILL) and a clean stop (SIGTERM).
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { type Proc, unique, waitFor } from "../../test/helpers.ts";
+import {
+  cleanUp,
+  type KafkaFixture,
+  kafkaFixture,
+  type Sink,
+  startDispatcher,
+  startSink,
+  writeManifest,
+} from "./test-support.ts";
+
+describe("dispatcher: crash and shutdown", () => {
+  let kafka: KafkaFixture;
+  const running: Array<Proc | Sink> = [];
+  before(async () => {
+    kafka = await kafkaFixture();
+  });
+  after(async () => {
+    await cleanUp(running);
+    await kafka.close();
+  });
+
+  async function setup(count: number, delayMs: number | (() => number)) {
+    const topic = await kafka.topic(3);
+    const group = unique("g");
+    const sink = await startSink(() => ({
+      status: 200,
+      delayMs: typeof delayMs === "number" ? delayMs : delayMs(),
+    }));
+    running.push(sink);
+    const env = {
+      KAFKA_SOURCE_MANIFEST: writeManifest({ ordering: "unordered" }),
+      KAFKA_SOURCE_TOPICS: topic,
+      KAFKA_SOURCE_GROUP: group,
+      KAFKA_SOURCE_SINK_URL: sink.url,
+      KAFKA_SOURCE_DLQ: "none",
+      KAFKA_SOURCE_MAX_IN_FLIGHT: "10",
+    };
+    const start = async () => {
+      const proc = await startDispatcher(env);
+      running.push(proc);
+      return proc;
+    };
+    const messages = Array.from({ length: count }, (_, i) => ({ key: `k${i}`, value: `{"n":${i}}` }));
+    await kafka.producer.send({ topic, messages });
+    return { topic, group, sink, start };
+  }
+
+  const delivered = (sink: Sink) => new Set(sink.delivered().map((r) => `${r.partition}:${r.offset}`));
+
+  test("When the dispatcher is killed mid-stream and restarted, then every record is delivered at least once", async () => {
+    const { sink, start } = await setup(300, 5);
+    const first = await start();
+    await waitFor("a third of the records", async () => delivered(sink).size >= 100);
+    assert.equal(await first.stop("SIGKILL"), null);
+    const before = delivered(sink).size;
+    assert.ok(before < 300, "killed before the end");
+    await start();
+    await waitFor("all 300 records", async () => delivered(sink).size === 300, 25_000);
+    const values = new Set(sink.delivered().map((r) => r.body.toString()));
+    assert.equal(values.size, 300, "every value arrived");
+  });
+
+  test("When a second dispatcher joins the group, then the first gives up partitions and every record is delivered", async () => {
+    let slow = true; // until the rebalance, so that records are still in flight when it happens
+    const { sink, start } = await setup(400, () => (slow ? 100 : 5));
+    const first = await start();
+    await waitFor("some records", async () => delivered(sink).size >= 20);
+    const second = await start();
+    await waitFor("the first to give up partitions", async () =>
+      /"msg":"partitions revoked"/.test(first.output()),
+    );
+    await waitFor("the second to take them", async () => /"msg":"partitions assigned"/.test(second.output()));
+    slow = false;
+    await waitFor("all 400 records", async () => delivered(sink).size === 400, 25_000);
+  });
+
+  test("When the dispatcher gets SIGTERM, then it exits 0 and the committed offsets cover exactly delivered records", async () => {
+    const { topic, group, sink, start } = await setup(200, 20);
+    const proc = await start();
+    await waitFor("some records", async () => delivered(sink).size >= 40);
+    assert.equal(await proc.stop("SIGTERM"), 0);
+    assert.match(proc.output(), /"msg":"stopped"/);
+    const got = delivered(sink);
+    const committed = await kafka.committed(group, topic);
+    assert.ok(committed.size > 0, "something was committed");
+    for (const [partition, next] of committed) {
+      for (let o = 0; o < next; o++)
+        assert.ok(got.has(`${partition}:${o}`), `committed ${partition}:${o} was delivered`);
+    }
+    for (const key of got) {
+      const [p, o] = key.split(":").map(Number);
+      assert.ok(
+        (o as number) < (committed.get(p as number) ?? 0),
+        `delivered ${key} is covered by the commit`,
+      );
+    }
+  });
+});

@@ -1,0 +1,96 @@
+// Composition root: builds the real clients from the config, starts the dispatcher and the status
+// server, and returns stop(). main.ts adds the environment and the signals around it.
+import {
+  createAdmin,
+  createKafka,
+  createProducer,
+  ensureTopic,
+  type Producer,
+} from "../../functions/shared/kafka.ts";
+import type { Logger } from "../../functions/shared/logging.ts";
+import { errorFields } from "../../functions/shared/logging.ts";
+import { createRegistry } from "../../functions/shared/metrics.ts";
+import { createSourceConsumer } from "./consumer.ts";
+import { type DeadLetterSink, httpDeadLetter, kafkaDeadLetter } from "./dead-letter.ts";
+import { createDispatcher } from "./dispatcher.ts";
+import type { DispatcherConfig } from "./manifest.ts";
+import type { KafkaRecord } from "./mapping.ts";
+import { createDispatcherMetrics, serveStatus } from "./metrics.ts";
+import { sleep } from "./retry.ts";
+import { Scheduler } from "./scheduler.ts";
+
+export interface StartOptions {
+  /** Aborting it gives up start-up retries (a signal while Kafka is unreachable). */
+  abort?: AbortSignal;
+}
+
+export async function startKafkaSource(config: DispatcherConfig, log: Logger, opts: StartOptions = {}) {
+  const { abort = new AbortController().signal } = opts;
+  const registry = createRegistry({ service: "kafka-source", revision: process.env.K_REVISION });
+  const scheduler = new Scheduler<KafkaRecord>({
+    ordering: config.ordering,
+    maxInFlight: config.maxInFlight,
+  });
+  const metrics = createDispatcherMetrics(registry, () => scheduler.inFlight);
+
+  /** Retries a start-up step while Kafka is unreachable, every 2 s, until it works or `abort`. */
+  const retrying = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (abort.aborted) throw err;
+        log.warn(`${what} failed, retrying`, { attempt, ...errorFields(err) });
+        await sleep(2000, abort);
+      }
+    }
+  };
+
+  let producer: Producer | undefined;
+  let deadLetter: DeadLetterSink | undefined;
+  const target = config.deadLetter;
+  if (target?.kind === "kafka") {
+    const kafka = createKafka({ KAFKA_BOOTSTRAP_SERVERS: config.bootstrapServers }, "kafka-source-dlq");
+    await retrying("creating the dead-letter topic", async () => {
+      const admin = createAdmin(kafka);
+      await admin.connect();
+      try {
+        await ensureTopic(admin, { topic: target.topic });
+      } finally {
+        await admin.disconnect();
+      }
+    });
+    const p = createProducer(kafka, { timeoutMs: 10_000 });
+    await retrying("connecting the dead-letter producer", () => p.connect());
+    producer = p;
+    deadLetter = kafkaDeadLetter(p, target.topic);
+  } else if (target?.kind === "http") {
+    deadLetter = httpDeadLetter({ url: target.url, ...config.delivery, namespace: config.source.namespace });
+  }
+
+  // The consumer calls back into the dispatcher on rebalances; the dispatcher polls the consumer.
+  let dispatcher: ReturnType<typeof createDispatcher> | undefined;
+  const consumer = createSourceConsumer(
+    { ...config, debug: config.rdkafkaDebug },
+    {
+      assigned: (tps) => dispatcher?.rebalance.assigned(tps),
+      revoked: async (tps, lost) => dispatcher?.rebalance.revoked(tps, lost),
+    },
+    log,
+  );
+  dispatcher = createDispatcher({ config, scheduler, consumer, deadLetter, metrics, log });
+  await retrying("connecting the consumer", () => consumer.connect());
+  dispatcher.start();
+
+  const status = await serveStatus(registry, () => dispatcher?.running ?? false, config.port);
+  log.info("listening", { port: status.port, group: config.group, topics: config.topics });
+
+  return {
+    port: status.port,
+    async stop() {
+      await dispatcher?.stop();
+      await producer?.disconnect();
+      await status.close();
+    },
+  };
+}

@@ -1,0 +1,110 @@
+// Pure: dead letters (binary-mode Kafka CloudEvents the dispatcher produced) -> readable summaries and
+// replayable records, and the argument parsing of scripts/dlq.ts.
+import { type KafkaBinaryMessage, toKafkaBinary, withoutAttributes } from "../dispatcher/binding.ts";
+import { type KafkaRecord, parseCloudEventRecord } from "../dispatcher/mapping.ts";
+
+export const USAGE = `usage:
+  node --import tsx scripts/dlq.ts list [--topic <dlq topic>] [--limit N]
+  node --import tsx scripts/dlq.ts replay <offset|partition:offset> [...] [--topic <dlq topic>] [--to <topic>]
+defaults: --topic $KAFKA_DLQ_TOPIC (purchases-dlq), --to $KAFKA_TOPIC (purchases); Kafka: $KAFKA_BOOTSTRAP_SERVERS`;
+
+export class UsageError extends Error {}
+
+export type Command =
+  | { command: "list"; topic: string; limit: number }
+  | {
+      command: "replay";
+      topic: string;
+      to: string;
+      positions: Array<{ partition?: number; offset: number }>;
+    };
+
+export function parseArgs(argv: string[], defaults: { topic: string; to: string }): Command {
+  const [command, ...rest] = argv;
+  const flags: Record<string, string> = {};
+  const positional: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i] as string;
+    if (!arg.startsWith("--")) {
+      positional.push(arg);
+      continue;
+    }
+    const name = arg.slice(2);
+    if (!["topic", "to", "limit"].includes(name)) throw new UsageError(`unknown option ${arg}`);
+    const value = rest[++i];
+    if (value === undefined || value.startsWith("--")) throw new UsageError(`${arg} needs a value`);
+    flags[name] = value;
+  }
+  const topic = flags.topic ?? defaults.topic;
+  if (command === "list") {
+    if (positional.length) throw new UsageError(`list takes no arguments, got ${positional.join(" ")}`);
+    if (flags.to) throw new UsageError("--to is for replay");
+    const limit = flags.limit === undefined ? Number.POSITIVE_INFINITY : Number(flags.limit);
+    if (flags.limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
+      throw new UsageError("--limit must be a whole number >= 1");
+    }
+    return { command: "list", topic, limit };
+  }
+  if (command === "replay") {
+    if (flags.limit) throw new UsageError("--limit is for list");
+    if (positional.length === 0) throw new UsageError("replay needs at least one offset (see `list`)");
+    const positions = positional.map((p) => {
+      const m = /^(?:(\d+):)?(\d+)$/.exec(p);
+      if (!m) throw new UsageError(`not an offset: ${p} (use <offset> or <partition>:<offset>)`);
+      return { ...(m[1] === undefined ? {} : { partition: Number(m[1]) }), offset: Number(m[2]) };
+    });
+    return { command: "replay", topic, to: flags.to ?? defaults.to, positions };
+  }
+  throw new UsageError(command ? `unknown command ${command}` : "missing command");
+}
+
+/** The dead letters the positions name; a bare offset must be unique across partitions. */
+export function select(records: KafkaRecord[], positions: Array<{ partition?: number; offset: number }>) {
+  return positions.map(({ partition, offset }) => {
+    const hits = records.filter(
+      (r) => r.offset === offset && (partition === undefined || r.partition === partition),
+    );
+    const at = partition === undefined ? `offset ${offset}` : `${partition}:${offset}`;
+    if (hits.length === 0) throw new UsageError(`no dead letter at ${at}`);
+    if (hits.length > 1) {
+      throw new UsageError(
+        `offset ${offset} is in partitions ${hits.map((h) => h.partition).join(", ")}: use p:o`,
+      );
+    }
+    return hits[0] as KafkaRecord;
+  });
+}
+
+const preview = (data: Buffer | undefined, max = 120) => {
+  if (!data || data.length === 0) return "(none)";
+  const text = data.subarray(0, max).toString("utf8").replace(/\s+/g, " ");
+  return data.length > max ? `${text}… (${data.length} bytes)` : text;
+};
+
+/** One dead letter as a few readable lines. */
+export function describe(record: KafkaRecord): string {
+  const event = parseCloudEventRecord(record);
+  const at = `${record.partition}:${record.offset}`;
+  if (!event) return `${at}  (not a CloudEvent)  value: ${preview(record.value ?? undefined)}`;
+  const a = event.attributes;
+  const errorData =
+    typeof a.knativeerrordata === "string" ? Buffer.from(a.knativeerrordata, "base64") : undefined;
+  return [
+    `${at}  id=${a.id}  type=${a.type}  source=${a.source}`,
+    `    knativeerrorcode=${a.knativeerrorcode ?? "(no response)"}  knativeerrordest=${a.knativeerrordest ?? "?"}`,
+    `    knativeerrordata: ${preview(errorData, 1024)}`,
+    `    data: ${preview(event.data)}`,
+  ].join("\n");
+}
+
+/**
+ * The record to put back on the source topic: the dead letter's own CloudEvent (id, source, type,
+ * data, other extensions), without the knativeerror* extensions and the knativekafka* ones the
+ * dispatcher adds anew, keyed as before, so consumers that dedupe by id see the same event.
+ */
+export function replayMessage(record: KafkaRecord): KafkaBinaryMessage {
+  const event = parseCloudEventRecord(record);
+  if (!event) throw new UsageError(`${record.partition}:${record.offset} is not a CloudEvent`);
+  const attributes = withoutAttributes(event.attributes, (n) => /^knative(error|kafka)/.test(n));
+  return toKafkaBinary({ ...event, attributes }, record.key);
+}

@@ -1,0 +1,75 @@
+// Dead-letter topic tool for the local KafkaSource dispatcher (kafka-source/dispatcher).
+//   node --import tsx scripts/dlq.ts list [--topic purchases-dlq] [--limit N]
+//     prints every dead letter, oldest first: partition:offset, id, source, type, knativeerrorcode,
+//     the decoded knativeerrordata and a preview of the data. Reads from the beginning to the end
+//     offsets with a throwaway group id, commits nothing.
+//   node --import tsx scripts/dlq.ts replay <offset|partition:offset> [...] [--to purchases]
+//     produces the chosen dead letters to --to as binary-mode CloudEvents with their original id,
+//     source, type, data and key (without the knativeerror* extensions), so dedup by id still holds.
+// Kafka: $KAFKA_BOOTSTRAP_SERVERS; defaults: --topic $KAFKA_DLQ_TOPIC, --to $KAFKA_TOPIC.
+import { loadConfig } from "../functions/shared/config.ts";
+import { createAdmin, createKafka, createProducer } from "../functions/shared/kafka.ts";
+import {
+  describe,
+  parseArgs,
+  replayMessage,
+  select,
+  USAGE,
+  UsageError,
+} from "../kafka-source/dlq/dead-letters.ts";
+import { readTopic } from "../kafka-source/dlq/read.ts";
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv.includes("--help") || argv.includes("-h")) {
+    console.log(USAGE);
+    return argv.length === 0 ? 2 : 0;
+  }
+  const config = loadConfig({ ...process.env, LOG_LEVEL: "silent" });
+  const cmd = parseArgs(argv, { topic: config.KAFKA_DLQ_TOPIC, to: config.KAFKA_TOPIC });
+  const kafka = createKafka(config, "dlq-tool");
+  const admin = createAdmin(kafka);
+  await admin.connect();
+  try {
+    const topics = await admin.listTopics({ timeout: 10_000 });
+    for (const t of cmd.command === "replay" ? [cmd.topic, cmd.to] : [cmd.topic]) {
+      if (!topics.includes(t)) throw new Error(`topic ${t} does not exist`);
+    }
+    const records = await readTopic(admin, config.KAFKA_BOOTSTRAP_SERVERS, cmd.topic);
+    if (cmd.command === "list") {
+      const shown = records.slice(0, cmd.limit);
+      for (const r of shown) console.log(describe(r));
+      console.log(`${shown.length} of ${records.length} dead letter(s) in ${cmd.topic}`);
+      return 0;
+    }
+    const chosen = select(records, cmd.positions);
+    const messages = chosen.map(replayMessage);
+    const producer = createProducer(kafka, { timeoutMs: 10_000 });
+    await producer.connect();
+    try {
+      await producer.send({
+        topic: cmd.to,
+        messages: messages.map((m) => ({ key: m.key ?? null, value: m.value, headers: m.headers })),
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    for (const [i, r] of chosen.entries()) {
+      console.log(`replayed ${r.partition}:${r.offset} id=${messages[i]?.headers.ce_id} to ${cmd.to}`);
+    }
+    return 0;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof UsageError) {
+      console.error(`dlq: ${err.message}\n${USAGE}`);
+      process.exit(2);
+    }
+    console.error(`dlq: ${(err as Error).message}`);
+    process.exit(1);
+  },
+);
