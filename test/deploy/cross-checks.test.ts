@@ -331,6 +331,8 @@ describe("deploy manifests: Ingress", () => {
       ["api.localhost", "/items", "items"],
       ["api.localhost", "/getAllUserBuys/u-1", "user-purchases"],
       ["api.localhost", "/getAllUserBuysX", undefined],
+      ["api.localhost", "/openapi.json", "buy"],
+      ["api.localhost", "/docs", "buy"],
     ];
     for (const [host, path, to] of expected) assert.equal(route(host, path), to, `${host}${path}`);
   });
