@@ -91,6 +91,7 @@ export const publicApiDocument = ({ maxBodyBytes }: { maxBodyBytes: number }) =>
             400: `${validation} (user_id, limit or cursor).`,
             404: "`not_found`: no route, e.g. an empty user_id.",
             502: "`bad_gateway`: the history service is unreachable or answered badly.",
+            503: "`database_unavailable`: the history service's database is down; retry.",
             504: "`gateway_timeout`: the history service did not answer in time.",
           },
         },

@@ -8,6 +8,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { Collection, MongoClient } from "mongodb";
 import { Counter, Histogram } from "prom-client";
 import { type BaseDeps, createBaseApp } from "../shared/app.ts";
+import { decodeUtf8 } from "../shared/body.ts";
 import { AppError, Errors } from "../shared/errors.ts";
 import { cachedProbe } from "../shared/health.ts";
 import { serviceInfo } from "../shared/info.ts";
@@ -15,7 +16,7 @@ import { errorFields } from "../shared/logging.ts";
 import { ping } from "../shared/mongo.ts";
 import type { PurchaseDoc } from "../shared/purchase.ts";
 import { createBatcher } from "./batcher.ts";
-import { toPurchaseDoc } from "./event.ts";
+import { declaredAttributes, toPurchaseDoc } from "./event.ts";
 
 export const MAX_EVENT_BYTES = 64 * 1024;
 
@@ -102,7 +103,9 @@ export function createApp(deps: PersistDeps) {
         throw Errors.overloaded(`${maxPending} writes are already pending; retry later`);
       }
       const headers = Object.fromEntries(c.req.raw.headers);
-      const body = await c.req.text();
+      const body = decodeUtf8(await c.req.arrayBuffer());
+      if (body === undefined)
+        return reject("invalid_event", new AppError(400, "invalid_event", "the body is not valid UTF-8"));
       let event: ReturnType<typeof HTTP.toEvent>;
       try {
         event = HTTP.toEvent({ headers, body });
@@ -114,7 +117,7 @@ export function createApp(deps: PersistDeps) {
       }
       if (Array.isArray(event))
         return reject("invalid_event", Errors.validation("batched CloudEvents are not accepted"));
-      const mapped = toPurchaseDoc(event, now());
+      const mapped = toPurchaseDoc(event, now(), declaredAttributes(headers, body));
       if (!mapped.ok)
         return reject(mapped.reason, new AppError(400, mapped.reason, mapped.message, mapped.details));
 

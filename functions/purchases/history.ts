@@ -1,49 +1,51 @@
-// A user's history page and statistics over ALL their purchases. Only operations that both MongoDB
-// and FerretDB 1.24 support: $match/$group with $sum, countDocuments; extremes by sort + limit.
-// Money is summed in integer cents (price_cents) and converted once at the end.
+// A user's history page and statistics over ALL their purchases, with only operations that both
+// MongoDB and FerretDB 1.24 support (find with sort/limit/projection). Money is summed in integer
+// cents (price_cents) and converted once at the end.
 import type { Collection, Filter } from "mongodb";
 import type { Stats } from "../shared/api-schemas.ts";
 import { type Cursor, encodeCursor } from "../shared/history.ts";
 import { fromCents, type PurchaseDoc, toApi } from "../shared/purchase.ts";
 
 export async function userStats(collection: Collection<PurchaseDoc>, userId: string): Promise<Stats> {
-  // FerretDB 1.24 computes only the FIRST accumulator of a $group correctly (later ones come back
-  // as 0), so every $group here has exactly one accumulator. Works the same on MongoDB.
-  const sum = <K extends string>(by: string | null, field: "$price_cents" | 1) =>
-    collection
-      .aggregate<{ _id: K; n: number }>([
-        { $match: { user_id: userId } },
-        { $group: { _id: by, n: { $sum: field } } },
-      ])
-      .toArray();
-  const one = (sort: Record<string, 1 | -1>) =>
-    collection
-      .find({ user_id: userId }, { sort, limit: 1, projection: { price_cents: 1, timestamp: 1 } })
-      .next();
-  const [count, totals, itemCounts, itemCents, cheapest, dearest, first, last] = await Promise.all([
-    collection.countDocuments({ user_id: userId }),
-    sum(null, "$price_cents"),
-    sum<string>("$item_name", 1),
-    sum<string>("$item_name", "$price_cents"),
-    one({ price_cents: 1 }),
-    one({ price_cents: -1 }),
-    one({ timestamp: 1, _id: 1 }),
-    one({ timestamp: -1, _id: -1 }),
-  ]);
-  const cents = totals[0]?.n ?? 0;
-  const centsByItem = new Map(itemCents.map((i) => [i._id, i.n]));
-  const top = itemCounts
-    .map((i) => ({ item_name: i._id, count: i.n, cents: centsByItem.get(i._id) ?? 0 }))
+  // One pass over the user's purchases instead of one aggregate per figure: FerretDB 1.24 answers
+  // every filtered query with a collection scan (and computes only the first accumulator of a
+  // $group correctly), so nine scans per history read would starve its writes. On MongoDB this is
+  // one index range scan over the user's (small) projected documents.
+  const docs = collection.find(
+    { user_id: userId },
+    { projection: { _id: 1, item_name: 1, price_cents: 1, timestamp: 1 } },
+  );
+  let count = 0;
+  let cents = 0;
+  let min: number | null = null;
+  let max: number | null = null;
+  let first: Date | null = null;
+  let last: Date | null = null;
+  const items = new Map<string, { count: number; cents: number }>();
+  for await (const d of docs) {
+    count++;
+    cents += d.price_cents;
+    min = min === null ? d.price_cents : Math.min(min, d.price_cents);
+    max = max === null ? d.price_cents : Math.max(max, d.price_cents);
+    if (!first || d.timestamp < first) first = d.timestamp;
+    if (!last || d.timestamp > last) last = d.timestamp;
+    const item = items.get(d.item_name) ?? { count: 0, cents: 0 };
+    item.count++;
+    item.cents += d.price_cents;
+    items.set(d.item_name, item);
+  }
+  const top = [...items]
+    .map(([item_name, i]) => ({ item_name, ...i }))
     .sort((a, b) => b.count - a.count || b.cents - a.cents || a.item_name.localeCompare(b.item_name))
     .slice(0, 5);
   return {
     count,
     total_spent: fromCents(cents),
     average_price: count ? fromCents(Math.round(cents / count)) : null,
-    min_price: cheapest ? fromCents(cheapest.price_cents) : null,
-    max_price: dearest ? fromCents(dearest.price_cents) : null,
-    first_purchase_at: first?.timestamp.toISOString() ?? null,
-    last_purchase_at: last?.timestamp.toISOString() ?? null,
+    min_price: min === null ? null : fromCents(min),
+    max_price: max === null ? null : fromCents(max),
+    first_purchase_at: first?.toISOString() ?? null,
+    last_purchase_at: last?.toISOString() ?? null,
     top_items: top.map((t) => ({ item_name: t.item_name, count: t.count, total: fromCents(t.cents) })),
   };
 }

@@ -53,7 +53,8 @@ export const ConfigSchema = v.object({
   ),
   MONGODB_TIMEOUT_MS: int(3000, 100, 120_000),
   CUSTOMER_MANAGEMENT_API_URL: url("http://localhost:8104"),
-  UPSTREAM_TIMEOUT_MS: int(3000, 100, 120_000),
+  // Longer than MONGODB_TIMEOUT_MS, so the management API's own 503 arrives before we give up.
+  UPSTREAM_TIMEOUT_MS: int(5000, 100, 120_000),
   CORS_ORIGINS: list("http://localhost:8080,http://127.0.0.1:8080"),
   PORT: int(8080, 0, 65535),
   LOG_LEVEL: v.picklist(

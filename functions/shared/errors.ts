@@ -25,8 +25,12 @@ export const Errors = {
   invalidJson: (message: string) => new AppError(400, "invalid_json", message),
   unsupportedMediaType: (expected: string) =>
     new AppError(415, "unsupported_media_type", `Content-Type must be ${expected}`),
+  // The rest of the body is left unread, so the connection cannot carry another request: say so
+  // (RFC 9112 §9.6), or a client reusing it gets its next request cut off.
   payloadTooLarge: (maxBytes: number) =>
-    new AppError(413, "payload_too_large", `request body is larger than ${maxBytes} bytes`),
+    new AppError(413, "payload_too_large", `request body is larger than ${maxBytes} bytes`, undefined, {
+      Connection: "close",
+    }),
   notFound: (message = "no such route") => new AppError(404, "not_found", message),
   kafkaUnavailable: (message: string) =>
     new AppError(503, "kafka_unavailable", message, undefined, { "Retry-After": "1" }),

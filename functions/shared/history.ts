@@ -24,7 +24,7 @@ export const queryInt = (min: number, max: number, fallback: number) => {
 /** `<epoch ms>.<base64url of the id>`; 15 digits stay inside the range of a Date. */
 const CURSOR_PATTERN = /^(-?[0-9]{1,15})\.([A-Za-z0-9_-]{1,200})$/;
 
-export const HistoryQuerySchema = v.object({
+export const HistoryQuerySchema = v.strictObject({
   limit: v.pipe(queryInt(1, 500, 50), v.description("Purchases per page.")),
   cursor: v.optional(
     v.pipe(
@@ -36,7 +36,7 @@ export const HistoryQuerySchema = v.object({
 });
 
 /** The seed's /api routes: just a limit, default 100. */
-export const ApiQuerySchema = v.object({
+export const ApiQuerySchema = v.strictObject({
   limit: v.pipe(queryInt(1, 1000, 100), v.description("Most purchases to return.")),
 });
 

@@ -9,7 +9,9 @@ import type { Env } from "./app.ts";
 import { docsPage } from "./openapi-page.ts";
 
 type Schema = v.GenericSchema;
-type ObjectSchema = v.ObjectSchema<v.ObjectEntries, v.ErrorMessage<v.ObjectIssue> | undefined>;
+type ObjectSchema =
+  | v.ObjectSchema<v.ObjectEntries, v.ErrorMessage<v.ObjectIssue> | undefined>
+  | v.StrictObjectSchema<v.ObjectEntries, v.ErrorMessage<v.StrictObjectIssue> | undefined>;
 
 export interface ResponseSpec {
   description: string;

@@ -55,6 +55,8 @@ export function createApp(deps: UserPurchasesDeps) {
     }
     // Its 4xx answers (bad cursor, bad limit) are the caller's problem: pass them on as they are.
     if (res.status >= 400 && res.status < 500 && isErrorBody(body)) return c.json(body, res.status as 400);
+    // Its database is down: the same retryable 503, not a 502.
+    if (res.status === 503 && isErrorBody(body)) return c.json(body, 503, { "Retry-After": "1" });
     if (res.status !== 200 || !isHistory(body)) {
       logger.warn("management API answered badly", { status: res.status, requestId: c.get("requestId") });
       throw Errors.badGateway(`the purchase history service answered ${res.status} with an unexpected body`);

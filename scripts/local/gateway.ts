@@ -3,7 +3,12 @@
 // /metrics and the management API are not routed, as in the cluster.
 import { serve } from "@hono/node-server";
 import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { proxy } from "hono/proxy";
+
+// Like an ingress's proxy-body-size: larger bodies are refused here with a clean 413 instead of
+// being streamed to a function that would answer 413 and reset the connection mid-upload.
+const MAX_BODY_BYTES = 64 * 1024;
 
 export interface Routes {
   buy: string;
@@ -26,6 +31,17 @@ async function refuse(c: Context, target: string) {
 
 export function createGateway(routes: Routes) {
   const app = new Hono();
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        c.json(
+          { error: "payload_too_large", message: `request body is larger than ${MAX_BODY_BYTES} bytes` },
+          413,
+          { Connection: "close" },
+        ),
+    }),
+  );
   const to = (base: string) => async (c: Context) => {
     const url = new URL(c.req.url);
     const target = `${base}${url.pathname}${url.search}`;
@@ -42,8 +58,17 @@ export function createGateway(routes: Routes) {
   app.notFound((c) =>
     c.json({ error: "not_found", message: `no route for ${c.req.method} ${c.req.path}` }, 404),
   );
+  // A function that is restarting (or scaling from zero) is a temporary condition: 503 + Retry-After,
+  // as the Knative activator would answer, so clients retry instead of giving up.
   app.onError((_err, c) =>
-    c.json({ error: "bad_gateway", message: "the function behind this path is unreachable" }, 502),
+    c.json(
+      {
+        error: "service_unavailable",
+        message: "the function behind this path is not reachable right now; retry",
+      },
+      503,
+      { "Retry-After": "1" },
+    ),
   );
   return app;
 }

@@ -1,0 +1,34 @@
+// The short fault campaign inside npm test: the same faults as `npm run test:faults` (persist
+// SIGKILLed twice, the broker restarted, the database stopped, buy SIGTERMed under load), with
+// 1200 purchases and a 3 s database outage, so that it fits in about 90 s.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { runCampaign } from "./campaign.ts";
+import { formatReport } from "./report.ts";
+
+// Findings whose fix belongs to files outside this test's reach: the check runs, and is reported as
+// TODO until the fix lands.
+const KNOWN: Record<string, string> = {};
+
+describe("fault campaign (short)", () => {
+  test("When 1200 purchases flow while persist, the broker, the database and buy fail, then every 202 is stored exactly once", async (t) => {
+    const started = Date.now();
+    const report = await runCampaign({
+      purchases: 1200,
+      concurrency: 24,
+      rate: 30,
+      dbOutageMs: 3000,
+      requestTimeoutMs: 8000,
+      kafkaTimeoutMs: 3000,
+      maxAttempts: 12,
+      recoverTimeoutMs: 60_000,
+    });
+    t.diagnostic(`campaign took ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    for (const line of formatReport(report).split("\n")) t.diagnostic(line);
+    for (const check of report.checks) {
+      await t.test(check.name, { todo: KNOWN[check.name] ?? false }, () => assert.ok(check.ok, check.detail));
+    }
+    assert.equal(report.faults.length, 5, "every fault was injected");
+    assert.ok(report.accepted > 0);
+  });
+});

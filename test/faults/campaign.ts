@@ -1,0 +1,149 @@
+// The fault campaign: an isolated system (its own topic, dead-letter topic, consumer group and
+// database), purchases flowing through the gateway's /buy, faults injected one after another while
+// they flow, then the pipeline drained and the outcome checked (verify.ts).
+import { createMongoClient, purchasesCollection } from "../../functions/shared/mongo.ts";
+import { type Component, type System, startSystem } from "../../scripts/local/system.ts";
+import { unique } from "../helpers.ts";
+import { recordCount } from "../kafka.ts";
+import { freshDatabase } from "../mongo.ts";
+import { defaultSchedule, type Fault, type Injected } from "./faults.ts";
+import { startLoad, startReads } from "./load.ts";
+import { cleanUp, drain, persistedTotal, saveLogs, waitForRecovery } from "./observe.ts";
+import { type CampaignReport, verify } from "./verify.ts";
+
+export interface CampaignOptions {
+  purchases: number;
+  concurrency: number;
+  /** Purchases started per second at most, so that the load lasts through every fault. */
+  rate: number;
+  dbOutageMs: number;
+  requestTimeoutMs: number;
+  maxAttempts: number;
+  /** Shoppers reading their history (GET /getAllUserBuys) during each fault; 0 for none. */
+  readers?: number;
+  /** buy's bound on a produce; the per-request timeout must be well above it. */
+  kafkaTimeoutMs: number;
+  /** Longest wait for one fault's recovery, and for the final drain. */
+  recoverTimeoutMs: number;
+  schedule?: { at: number; fault: Fault }[];
+  log?: (line: string) => void;
+  /** Keep the topics and database afterwards (for a look at a failed run). */
+  keep?: boolean;
+  /** Where to write every component's output (the last 200 kB of each process). */
+  logDir?: string;
+  /** More environment for every component, e.g. LOG_LEVEL=debug or KAFKA_SOURCE_SESSION_TIMEOUT_MS. */
+  env?: Record<string, string>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport> {
+  const log = opts.log ?? (() => {});
+  const epoch = Date.now();
+  const clock = () => Date.now() - epoch;
+  const db = await freshDatabase("faults");
+  const topic = unique("faults");
+  const dlq = unique("faults-dlq");
+  const group = unique("faults-group");
+  const env: Record<string, string> = {
+    KAFKA_TOPIC: topic,
+    KAFKA_DLQ_TOPIC: dlq,
+    KAFKA_GROUP_ID: group,
+    KAFKA_SOURCE_GROUP: group,
+    KAFKA_SOURCE_TOPICS: topic,
+    KAFKA_SOURCE_DLQ: `kafka:${dlq}`,
+    KAFKA_TIMEOUT_MS: String(opts.kafkaTimeoutMs),
+    MONGODB_URI: db.uri,
+    // info, not warn: the local dispatcher prints its "listening" line (awaited by startSystem) at info.
+    LOG_LEVEL: "info",
+    ...opts.env,
+  };
+  // A client of its own for the final read, with bounds that a busy FerretDB still meets when it
+  // returns every document (40 s per socket read). Nothing polls the database while the load runs.
+  const watcher = createMongoClient({ MONGODB_URI: db.uri, MONGODB_TIMEOUT_MS: 10_000 });
+  const stored = purchasesCollection(watcher);
+  let system: System | undefined;
+  const retired: Component[] = [];
+  let completed = false;
+  try {
+    log(`starting the system (topic ${topic}, database ${new URL(db.uri).pathname.slice(1)})`);
+    system = await startSystem({ env });
+    const url = system.url("gateway");
+    const started = clock();
+    const load = startLoad({ ...opts, url, runId: unique("run"), clock });
+    let readsUntil = -1;
+    const reading = startReads({
+      url,
+      concurrency: opts.readers ?? 1,
+      users: 500,
+      requestTimeoutMs: opts.requestTimeoutMs,
+      clock,
+      active: () => clock() < readsUntil,
+    });
+    let loadDone = false;
+    void load.done.then(() => {
+      loadDone = true;
+    });
+    const ticker = setInterval(() => {
+      const p = load.progress();
+      log(`t=${(clock() / 1000).toFixed(1)}s started ${p.started} accepted ${p.accepted}`);
+    }, 5000);
+
+    const injected: (Injected & { name: string; recovered: boolean })[] = [];
+    // A fault is due at its fraction of the purchases started, or of the planned duration if that
+    // comes first: on a slow machine the faults still all fall well inside the load.
+    const planned = opts.rate > 0 ? (opts.purchases / opts.rate) * 1000 : Number.POSITIVE_INFINITY;
+    const persisted = () => persistedTotal(system?.url("purchase-persist") ?? "");
+    try {
+      for (const { at, fault } of opts.schedule ?? defaultSchedule()) {
+        const due = () => load.progress().started >= at * opts.purchases || clock() - started >= at * planned;
+        while (!loadDone && !due()) await sleep(50);
+        if (loadDone) log(`warning: the load finished before "${fault.name}"; it runs without load`);
+        log(`fault: ${fault.name} at t=${(clock() / 1000).toFixed(1)}s`);
+        readsUntil = Number.POSITIVE_INFINITY;
+        const result = await fault.inject({ system, env, clock, dbOutageMs: opts.dbOutageMs, retired });
+        const recovered = await waitForRecovery(load, persisted, () => loadDone, opts.recoverTimeoutMs);
+        readsUntil = clock() + 5000;
+        log(`  restored after ${result.restoredAt - result.injectedAt} ms; recovered: ${recovered}`);
+        injected.push({ ...result, name: fault.name, recovered });
+      }
+      await load.done;
+    } finally {
+      clearInterval(ticker);
+      await reading.stop();
+    }
+    const loadEnded = clock();
+    log(`load done in ${((loadEnded - started) / 1000).toFixed(1)}s; draining`);
+    const drained = await drain(group, topic, persisted, opts.recoverTimeoutMs);
+    log(
+      `${drained ? "drained" : "NOT drained"} after ${((clock() - loadEnded) / 1000).toFixed(1)}s; checking`,
+    );
+    const docs = await stored
+      .find({}, { projection: { _id: 1, event_source: 1, event_id: 1, created_at: 1 }, batchSize: 2000 })
+      .toArray()
+      .catch((err: Error) => {
+        throw new Error(`cannot read the stored purchases back (is the database up?): ${err.message}`);
+      });
+    const report = verify({
+      purchases: load.purchases,
+      reads: reading.reads,
+      docs,
+      epoch,
+      faults: injected,
+      dlqRecords: await recordCount(dlq),
+      drained,
+      loadMs: loadEnded - started,
+      requestTimeoutMs: opts.requestTimeoutMs,
+    });
+    completed = true;
+    return { ...report, options: { ...opts, schedule: undefined, log: undefined }, topic, database: db.uri };
+  } finally {
+    await system?.stop();
+    if (opts.logDir) saveLogs(opts.logDir, [...retired, ...(system?.components.values() ?? [])]);
+    await watcher.close();
+    // A run that broke off keeps its topics and database for a look.
+    if (completed && !opts.keep) await cleanUp(db.client.db(), [topic, dlq]);
+    else log(`kept topic ${topic}, dead-letter topic ${dlq} and database ${db.uri}`);
+    await db.client.close();
+  }
+}

@@ -1,0 +1,79 @@
+// The faults of the campaign, each injected into a running system and undone: the component (or the
+// broker, or the database) is back when `inject` resolves. Times are on the campaign clock.
+import { type Component, type System, spawnComponent } from "../../scripts/local/system.ts";
+import { stack } from "../helpers.ts";
+
+export interface FaultContext {
+  system: System;
+  /** The env the system was started with: a restarted component gets the same. */
+  env: Record<string, string>;
+  clock: () => number;
+  /** How long the database stays down. */
+  dbOutageMs: number;
+  /** Processes replaced by a restart, kept for their logs. */
+  retired: Component[];
+}
+
+export interface Injected {
+  injectedAt: number;
+  restoredAt: number;
+  /** Exit code of a process stopped with SIGTERM (0 = graceful). */
+  exitCode?: number | null;
+}
+
+export interface Fault {
+  name: string;
+  inject: (ctx: FaultContext) => Promise<Injected>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Stops a component with `signal`, then starts it again on the same port with the same env. */
+function restart(name: string, signal: NodeJS.Signals): Fault {
+  return {
+    name: `${signal} ${name}`,
+    inject: async ({ system, env, clock, retired }) => {
+      const component = system.components.get(name);
+      if (!component) throw new Error(`no component ${name}`);
+      const injectedAt = clock();
+      const exitCode = await component.stop(signal);
+      retired.push(component);
+      const again = await spawnComponent(name, component.entry, env, component.port);
+      system.components.set(name, again);
+      return { injectedAt, restoredAt: clock(), ...(signal === "SIGTERM" ? { exitCode } : {}) };
+    },
+  };
+}
+
+export const killPersist = (): Fault => restart("purchase-persist", "SIGKILL");
+export const terminateBuy = (): Fault => restart("buy", "SIGTERM");
+
+export const restartBroker = (): Fault => ({
+  name: "restart Kafka broker",
+  inject: async ({ clock }) => {
+    const injectedAt = clock();
+    await stack("stop", "kafka");
+    await stack("start", "kafka");
+    return { injectedAt, restoredAt: clock() };
+  },
+});
+
+export const stopDatabase = (): Fault => ({
+  name: "stop database",
+  inject: async ({ clock, dbOutageMs }) => {
+    const injectedAt = clock();
+    await stack("stop", "mongo");
+    await sleep(Math.max(0, injectedAt + dbOutageMs - clock()));
+    await stack("start", "mongo");
+    return { injectedAt, restoredAt: clock() };
+  },
+});
+
+/** The issue's schedule: persist killed twice, the broker restarted, the database stopped, buy SIGTERMed. */
+export const defaultSchedule = (): { at: number; fault: Fault }[] => [
+  { at: 0.08, fault: killPersist() },
+  { at: 0.2, fault: restartBroker() },
+  { at: 0.45, fault: killPersist() },
+  { at: 0.58, fault: stopDatabase() },
+  { at: 0.78, fault: terminateBuy() },
+];
