@@ -1,9 +1,10 @@
 // Test helpers: the real local stack's addresses, unique names, and child-process functions.
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { type Config, loadConfig } from "../functions/shared/config.ts";
 import { createLogger } from "../functions/shared/logging.ts";
+import { type Component, spawnComponent } from "../scripts/local/system.ts";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -32,61 +33,15 @@ export function mongoUriFor(db: string, base = testConfig().MONGODB_URI) {
   return url.toString();
 }
 
-export interface Proc {
-  child: ChildProcess;
-  port: number;
-  url: string;
-  output: () => string;
-  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
-}
+export type Proc = Component;
 
 /** Spawns a TypeScript entry with tsx on a free port and waits for its "listening" log line. */
-export async function startProcess(
+export function startProcess(
   entry: string,
   env: Record<string, string> = {},
   timeoutMs = 20_000,
 ): Promise<Proc> {
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: "0", LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout?.on("data", (d) => (out += d));
-  child.stderr?.on("data", (d) => (out += d));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${entry} did not listen in ${timeoutMs} ms:\n${out}`)),
-      timeoutMs,
-    );
-    const check = () => {
-      const m =
-        out.match(/"msg":"listening","[^\n]*"port":(\d+)/) ??
-        out.match(/"port":(\d+)[^\n]*"msg":"listening"/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    };
-    child.stdout?.on("data", check);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${entry} exited with ${code}:\n${out}`));
-    });
-  });
-  return {
-    child,
-    port,
-    url: `http://127.0.0.1:${port}`,
-    output: () => out,
-    stop: async (signal = "SIGTERM") => {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      const exited = once(child, "exit");
-      child.kill(signal);
-      const [code] = await exited;
-      return code as number | null;
-    },
-  };
+  return spawnComponent(entry, entry, { LOG_LEVEL: "info", ...env }, 0, undefined, timeoutMs);
 }
 
 /** Runs the project's stack script (start/stop a service), for tests that take one down. */
