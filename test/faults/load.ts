@@ -173,7 +173,10 @@ export async function readOnce(url: string, userId: string, timeoutMs: number): 
   const body = parse(text);
   const json = /^application\/json/i.test(res.headers.get("content-type") ?? "");
   if (res.status === 200 && json && Array.isArray(body?.purchases)) return { kind: "accepted", id: userId };
-  if (res.status === 503 && json && typeof body?.error === "string" && typeof body?.message === "string") {
+  // A read may also be refused with a bounded 504: on FerretDB a history read is a collection scan,
+  // and under a fault's write backlog it can outlast UPSTREAM_TIMEOUT_MS. Clear and bounded, not a hang.
+  const refusal = res.status === 503 || res.status === 504;
+  if (refusal && json && typeof body?.error === "string" && typeof body?.message === "string") {
     return { kind: "refused", error: body.error, retryAfter: res.headers.get("retry-after") };
   }
   return { kind: "bad", status: res.status, body: text.slice(0, 300) };
