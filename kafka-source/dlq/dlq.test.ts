@@ -139,7 +139,7 @@ describe("dlq: scripts/dlq.ts against Kafka", () => {
     const none = await dlq("replay", "--topic", dlqTopic);
     assert.equal(none.code, 2);
     assert.match(none.out, /replay needs at least one offset[\s\S]*usage:/);
-    const missing = await dlq("replay", "5", "--topic", dlqTopic);
+    const missing = await dlq("replay", "5", "--topic", dlqTopic, "--to", dlqTopic);
     assert.equal(missing.code, 2);
     assert.match(missing.out, /no dead letter at offset 5/);
   });
