@@ -1,0 +1,135 @@
+// Figure 2, ingest: POST /buy's maximum sustained requests/s (closed loop, autocannon) and its
+// p50/p99 latency at half that rate (open loop, evenly spaced), against a bare Hono endpoint on the
+// same server stack measured the same way at the same rates.
+import autocannon from "autocannon";
+import type { Component } from "../local/system.ts";
+import { spawnComponent } from "../local/system.ts";
+import { call, cpuMeter, pacedLoad } from "./http.ts";
+import { createTopics, deleteTopics } from "./kafka.ts";
+import { startFunction, stop, waitOk } from "./procs.ts";
+import { type Latency, round, summarize } from "./stats.ts";
+import { type BenchContext, type FigureResult, row } from "./types.ts";
+
+const CONNECTIONS = 50;
+
+export async function ingestFigure(ctx: BenchContext): Promise<Omit<FigureResult, "name" | "seconds">> {
+  const seconds = ctx.quick ? 2 : 10;
+  const topic = `bench-ingest-${ctx.runId}`;
+  await createTopics(ctx.kafka, [topic], 3);
+  let buy: Component | undefined;
+  let bare: Component | undefined;
+  try {
+    buy = await startFunction(ctx, "buy", { KAFKA_TOPIC: topic });
+    await waitOk(`${buy.url}/health`);
+    bare = await spawnComponent("bare-hono", "scripts/bench/bare-server.ts", {}, 0);
+    const ours = await maxRate(ctx, "buy", buy.url, seconds, { buy: buy.child.pid, kafka: ctx.pids.kafka });
+    const base = await maxRate(ctx, "bare Hono", bare.url, seconds, { bare: bare.child.pid });
+    const half = Math.max(1, Math.round(ours.rps / 2));
+    const oursHalf = await atRate(ctx, "buy", buy.url, half, seconds);
+    const baseHalf = await atRate(ctx, "bare Hono", bare.url, half, seconds);
+    const against = "bare Hono endpoint (@hono/node-server)";
+    const rows = [
+      row({
+        figure: "ingest: POST /buy max sustained",
+        unit: "req/s",
+        ours: ours.rps,
+        baseline: base.rps,
+        against,
+        target: { kind: "ratio-min", value: 0.5 },
+      }),
+      row({
+        figure: `ingest: p50 at half load (${half}/s)`,
+        unit: "ms",
+        ours: oursHalf.p50,
+        baseline: baseHalf.p50,
+        against,
+        target: { kind: "none" },
+      }),
+      row({
+        figure: `ingest: p99 at half load (${half}/s)`,
+        unit: "ms",
+        ours: oursHalf.p99,
+        baseline: baseHalf.p99,
+        against,
+        target: { kind: "below", value: 20 },
+      }),
+    ];
+    const notes = [ours, base]
+      .filter((r) => r.failed > 0)
+      .map((r) => `${r.who}: ${r.failed} failed requests`);
+    return {
+      rows,
+      notes,
+      details: { topic, connections: CONNECTIONS, seconds, ours, base, half, oursHalf, baseHalf },
+    };
+  } finally {
+    await stop(buy, bare);
+    await deleteTopics(ctx.kafka, [topic]);
+  }
+}
+
+let user = 0;
+const body = () => JSON.stringify({ username: "Bench User", user_id: `bench-u${user++ % 10_000}` });
+
+/**
+ * Closed loop with CONNECTIONS connections: the 2xx answers per second it sustains, and the CPU ms
+ * per request of the named processes (the load generator runs in this process).
+ */
+async function maxRate(
+  ctx: BenchContext,
+  who: string,
+  url: string,
+  seconds: number,
+  pids: Record<string, number | undefined>,
+) {
+  const run = (duration: number) =>
+    autocannon({
+      url,
+      connections: CONNECTIONS,
+      duration,
+      requests: [
+        {
+          method: "POST",
+          path: "/buy",
+          headers: { "content-type": "application/json" },
+          setupRequest: (req) => ({ ...req, body: body() }),
+        },
+      ],
+    });
+  await run(Math.max(1, Math.round(seconds / 3))); // warm-up: JIT, connections, Kafka batches
+  const meter = cpuMeter({ ...pids, bench: process.pid });
+  const r = await run(seconds);
+  const cpu = meter();
+  const rps = round(r["2xx"] / r.duration, 0);
+  const failed = r.non2xx + r.errors + r.timeouts;
+  const cpuMsPerRequest = Object.fromEntries(
+    Object.entries(cpu).map(([p, sec]) => [p, round((sec * 1000) / Math.max(1, r["2xx"]), 3)]),
+  );
+  ctx.say(
+    `${who}: ${rps} req/s sustained (${CONNECTIONS} connections, ${seconds} s, ${failed} failed; ` +
+      `CPU ms/request ${Object.entries(cpuMsPerRequest)
+        .map(([p, ms]) => `${p} ${ms}`)
+        .join(", ")})`,
+  );
+  return { who, rps, failed, latencyP50: r.latency.p50, latencyP99: r.latency.p99, cpuMsPerRequest };
+}
+
+/** Open loop at `rate`/s: latency percentiles from each request's due time. */
+async function atRate(
+  ctx: BenchContext,
+  who: string,
+  url: string,
+  rate: number,
+  seconds: number,
+): Promise<Latency & { failed: number }> {
+  const latencies: number[] = [];
+  let failed = 0;
+  await pacedLoad(rate, seconds, async (_i, due) => {
+    const a = await call(`${url}/buy`, "POST", body()).catch(() => undefined);
+    if (a?.status === 202) latencies.push(performance.now() - due);
+    else failed++;
+  });
+  const s = summarize(latencies);
+  ctx.say(`${who}: at ${rate}/s p50 ${s.p50} ms, p99 ${s.p99} ms (${failed} failed)`);
+  return { ...s, failed };
+}

@@ -1,0 +1,112 @@
+// The database side of the bench: which store it is, a database per contender, cheap counts.
+import type { Collection, Document, MongoClient } from "mongodb";
+import { createMongoClient, ensureIndexes, purchasesCollection } from "../../functions/shared/mongo.ts";
+import type { PurchaseDoc } from "../../functions/shared/purchase.ts";
+import type { CountSample } from "./stats.ts";
+
+export interface StoreInfo {
+  name: string;
+  /** True when a `{user_id}` filter cannot use an index: every history query scans the collection. */
+  scansUserQueries: boolean;
+}
+
+/** The URI with another database name (query options kept). */
+export function dbUri(base: string, db: string): string {
+  const url = new URL(base);
+  url.pathname = `/${db}`;
+  return url.toString();
+}
+
+export function openDatabase(base: string, db: string, poolSize = 20) {
+  const uri = dbUri(base, db);
+  const client = createMongoClient({ MONGODB_URI: uri, MONGODB_TIMEOUT_MS: 10_000 }, poolSize);
+  return { uri, client, collection: purchasesCollection(client) };
+}
+
+/** A fresh, empty database with the purchases collection and its indexes. */
+export async function freshDatabase(base: string, db: string, poolSize = 20) {
+  const opened = openDatabase(base, db, poolSize);
+  await opened.client.db().dropDatabase();
+  await ensureIndexes(opened.collection);
+  return opened;
+}
+
+export async function dropDatabase(client: MongoClient) {
+  await client
+    .db()
+    .dropDatabase()
+    .catch(() => {});
+}
+
+/**
+ * The store's name and version, and whether a user's history is an index lookup. FerretDB 1.x on
+ * SQLite pushes down only `_id` equality (internal/backends/sqlite/collection.go, Query): explain
+ * shows `filterPushdown: false` and a SQLite `SCAN` for `{user_id}`.
+ */
+export async function probeStore(base: string): Promise<StoreInfo> {
+  const { client, collection } = openDatabase(base, "bench_probe");
+  try {
+    const build = await client.db("admin").command({ buildInfo: 1 });
+    const name = build.ferretdbVersion ? `FerretDB ${build.ferretdbVersion}` : `MongoDB ${build.version}`;
+    await ensureIndexes(collection);
+    const plan: Document = await collection.find({ user_id: "probe" }).sort({ timestamp: -1 }).explain();
+    const text = JSON.stringify(plan);
+    const scans = build.ferretdbVersion ? plan.filterPushdown !== true : !text.includes("IXSCAN");
+    return { name, scansUserQueries: scans };
+  } finally {
+    await dropDatabase(client);
+    await client.close();
+  }
+}
+
+/**
+ * Stored documents, cheaply: `$collStats` count (FerretDB/SQLite counts the table's cells without
+ * decoding documents; countDocuments would read them all), else the estimated count.
+ */
+export async function storedCount(collection: Collection<PurchaseDoc> | Collection): Promise<number> {
+  try {
+    const [stats] = await collection.aggregate([{ $collStats: { count: {} } }]).toArray();
+    if (typeof stats?.count === "number") return stats.count;
+  } catch {}
+  return collection.estimatedDocumentCount();
+}
+
+export interface WatchOptions {
+  target: number;
+  /** Longest wait for the first stored document (start-up: a JVM, a consumer group join). */
+  startupMs: number;
+  /** Longest run after the first stored document. */
+  timeoutMs: number;
+  everyMs?: number;
+  onSample?: (s: CountSample) => void;
+  /** Stop early (e.g. the contender process died). */
+  abort?: () => string | undefined;
+}
+
+/**
+ * Samples a stored count from now until it reaches `target` or the time is up. `count` should be
+ * cheap for the store (an acknowledgement counter, a metric, committed offsets): on FerretDB even
+ * $collStats takes ~0.4 s at 100k documents and would slow down what it measures.
+ */
+export async function watchCount(count: () => Promise<number>, opts: WatchOptions) {
+  const { target, startupMs, timeoutMs, everyMs = 250 } = opts;
+  const t0 = performance.now();
+  const samples: CountSample[] = [{ t: 0, count: 0 }];
+  let firstAt: number | undefined;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, everyMs));
+    const sample = { t: performance.now() - t0, count: await count() };
+    samples.push(sample);
+    if (sample.count > 0) firstAt ??= sample.t;
+    opts.onSample?.(sample);
+    if (sample.count >= target) return { samples, reached: true, stopped: undefined };
+    const stopped =
+      opts.abort?.() ??
+      (firstAt === undefined && sample.t >= startupMs
+        ? `nothing stored within ${Math.round(startupMs / 1000)} s of the start`
+        : undefined);
+    if (stopped || (firstAt !== undefined && sample.t - firstAt >= timeoutMs)) {
+      return { samples, reached: false, stopped };
+    }
+  }
+}
