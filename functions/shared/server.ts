@@ -44,6 +44,12 @@ export async function runFunction(name: string, build: (ctx: FunctionContext) =>
     createLogger("info", { service }).info("listening", { port: info.port, pid: process.pid });
   });
 
+  server.once("error", (err: NodeJS.ErrnoException) => {
+    const why = err.code === "EADDRINUSE" ? `port ${config.PORT} is already in use` : err.message;
+    process.stderr.write(`${name}: cannot listen: ${why}\n`);
+    process.exit(1);
+  });
+
   const shutdown = async (signal: string) => {
     if (state === "stopping") return;
     state = "stopping";
