@@ -11,6 +11,9 @@ import { median, round } from "./stats.ts";
 import { dbUri } from "./store.ts";
 import { type BenchContext, type FigureResult, type Row, row } from "./types.ts";
 
+const FLOOR = `require("node:http").createServer((q, s) => s.end("ok")).listen(Number(process.env.PORT));
+process.on("SIGTERM", () => process.exit(0));`;
+
 interface Variant {
   startMs: number[];
   medianMs: number;
@@ -25,8 +28,13 @@ export async function coldstartFigure(ctx: BenchContext): Promise<Omit<FigureRes
     MONGODB_URI: dbUri(ctx.mongoUri, `bench_${ctx.runId}_cold`),
     LOG_LEVEL: "warn",
   };
+  // The floor on this machine: a bare node:http server, from process start to its first 200.
+  const floor = await measure(["-e", FLOOR], env, starts, 0);
+  ctx.say(`floor (bare node:http server): ${floor.medianMs} ms`);
   const rows: Row[] = [];
-  const notes: string[] = [];
+  const notes: string[] = [
+    `the floor here, a bare node:http server from process start to its first 200: ${floor.medianMs} ms (median)`,
+  ];
   const details: Record<string, { bundle?: Variant; source: Variant }> = {};
   for (const fn of listFunctions()) {
     const bundle = ctx.bundle(fn);
@@ -60,7 +68,7 @@ export async function coldstartFigure(ctx: BenchContext): Promise<Omit<FigureRes
       }),
     );
   }
-  return { rows, notes, details: { starts, idleMs, functions: details } };
+  return { rows, notes, details: { starts, idleMs, floor, functions: details } };
 }
 
 async function measure(args: string[], env: Record<string, string>, starts: number, idleMs: number) {

@@ -24,10 +24,12 @@ export async function freshnessFigure(ctx: BenchContext): Promise<Omit<FigureRes
   const topic = `bench-fresh-${ctx.runId}`;
   await createTopics(ctx.kafka, [topic], 3);
   const procs: Component[] = [];
+  const dbs: Awaited<ReturnType<typeof freshDatabase>>[] = [];
   const notes: string[] = [];
   try {
     // Phase 1: the pipeline.
     const db = await freshDatabase(ctx.mongoUri, `bench_${ctx.runId}_fresh`);
+    dbs.push(db);
     const [persist, buy, reader] = await Promise.all([
       startFunction(ctx, "purchase-persist", { MONGODB_URI: db.uri }),
       startFunction(ctx, "buy", { KAFKA_TOPIC: topic }),
@@ -58,11 +60,10 @@ export async function freshnessFigure(ctx: BenchContext): Promise<Omit<FigureRes
     });
     const stored = await storeLag(ctx, db.collection, ours.created, ctx.quick ? 10_000 : 30_000);
     await stop(...procs.splice(0).reverse());
-    await dropDatabase(db.client);
-    await db.client.close();
 
     // Phase 2: the store and the endpoint alone.
     const base = await freshDatabase(ctx.mongoUri, `bench_${ctx.runId}_fresh_base`);
+    dbs.push(base);
     const reader2 = await startFunction(ctx, "purchases", { MONGODB_URI: base.uri });
     procs.push(reader2);
     ctx.say(`baseline: driver inserts at ${RATE}/s, polled the same way`);
@@ -71,8 +72,6 @@ export async function freshnessFigure(ctx: BenchContext): Promise<Omit<FigureRes
       const doc = { ...seedDoc(i++, 1, "/bench/fresh"), user_id: user, created_at: new Date() };
       await base.collection.insertOne(doc, { writeConcern: { w: "majority", journal: true } });
     });
-    await dropDatabase(base.client);
-    await base.client.close();
 
     for (const [who, m] of [
       ["pipeline", ours],
@@ -123,6 +122,10 @@ export async function freshnessFigure(ctx: BenchContext): Promise<Omit<FigureRes
     };
   } finally {
     await stop(...procs.reverse());
+    for (const d of dbs) {
+      await dropDatabase(d.client);
+      await d.client.close();
+    }
     await deleteTopics(ctx.kafka, [topic, `${topic}-dlq`]);
     await deleteGroups(ctx.kafka, [`bench-${ctx.runId}-fresh`]);
   }
