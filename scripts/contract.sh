@@ -18,15 +18,7 @@ if [ ! -x "$VENV/bin/st" ]; then
   "$VENV/bin/pip" install --quiet --disable-pip-version-check --requirement "$REQUIREMENTS"
 fi
 
-started=()
-cleanup() {
-  for s in "${started[@]}"; do bash scripts/stack.sh stop "$s" || true; done
-}
-trap cleanup EXIT
-for s in kafka mongo; do
-  if ! bash scripts/stack.sh running "$s"; then started+=("$s"); fi
-done
-echo "==> local stack"
-bash scripts/stack.sh start
+source scripts/stack-guard.sh
+start_stack_for_this_run
 
 SCHEMATHESIS_BIN="$VENV/bin/st" node --import tsx scripts/contract.ts

@@ -11,12 +11,7 @@ if [ ! -d node_modules/@confluentinc/kafka-javascript ] || [ ! -d node_modules/t
   npm install
 fi
 
-started=()
-for s in kafka mongo; do bash scripts/stack.sh running "$s" || started+=("$s"); done
-stop_stack() {
-  for s in "${started[@]}"; do bash scripts/stack.sh stop "$s" || true; done
-}
-trap stop_stack EXIT
+source scripts/stack-guard.sh
+start_stack_for_this_run
 trap 'exit 130' INT TERM
-bash scripts/stack.sh start
 node --import tsx scripts/dev.ts

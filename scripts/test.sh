@@ -10,16 +10,8 @@ npx --no-install tsc --noEmit
 echo "==> lint + format check (biome)"
 npx --no-install biome check .
 
-started=()
-cleanup() {
-  for s in "${started[@]}"; do bash scripts/stack.sh stop "$s" || true; done
-}
-trap cleanup EXIT
-for s in kafka mongo; do
-  if ! bash scripts/stack.sh running "$s"; then started+=("$s"); fi
-done
-echo "==> local stack"
-bash scripts/stack.sh start
+source scripts/stack-guard.sh
+start_stack_for_this_run
 
 if [ $# -gt 0 ]; then
   files=("$@")

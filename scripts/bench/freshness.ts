@@ -87,7 +87,7 @@ export async function freshnessFigure(ctx: BenchContext): Promise<Omit<FigureRes
     }
     if (ctx.store.scansUserQueries) {
       notes.push(
-        `${ctx.store.name}: every history request reads the whole collection (8 queries, no index use), ` +
+        `${ctx.store.name}: every history request reads the whole collection (no index use), ` +
           `so visibility is bounded by that read (history request p50 ${ours.poll.p50} ms, growing with the ` +
           `collection), not by the pipeline; one poller only (${ours.visible.n} samples).`,
       );
