@@ -1,7 +1,6 @@
 // POST /buy: validate, pick a catalog item, produce the purchase CloudEvent to Kafka, answer 202
 // once Kafka has acknowledged (acks=all). Also GET / and GET /health of the public API.
 import { CloudEvent, Kafka } from "cloudevents";
-import { bodyLimit } from "hono/body-limit";
 import { Counter, Histogram } from "prom-client";
 import { v5 as uuidv5 } from "uuid";
 import type * as v from "valibot";
@@ -74,85 +73,74 @@ export function createApp(deps: BuyDeps) {
     return c.json(body, ok ? 200 : 503);
   });
 
-  app.post(
-    "/buy",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw Errors.payloadTooLarge(MAX_BODY_BYTES);
-      },
-    }),
-    async (c) => {
-      const input = parseOr400(BuyRequestSchema, await readJsonBody(c), "body");
-      const headers = { "Idempotency-Key": c.req.header("Idempotency-Key") };
-      const key = parseOr400(BuyHeadersSchema, headers, "header")["Idempotency-Key"];
-      // With a key, the id and the item follow from (user_id, key): a retry is the same purchase.
-      const id = key ? uuidv5(`${input.user_id}\n${key}`, IDEMPOTENCY_NAMESPACE) : crypto.randomUUID();
-      const item = key
-        ? CATALOG[Number.parseInt(id.slice(0, 8), 16) % CATALOG.length]
-        : pickItem(deps.random);
-      if (!item) throw new Error("catalog is empty");
-      const purchase: Purchase = {
-        id,
-        username: input.username,
-        user_id: input.user_id,
-        item_name: item.name,
-        price: item.price,
-        timestamp: now().toISOString(),
-      };
-      // Kafka binary content mode: ce_* headers, the purchase JSON as the value, user_id as key.
-      const event = new CloudEvent({
-        id,
-        source,
-        type: PURCHASE_EVENT_TYPE,
-        time: purchase.timestamp,
-        datacontenttype: "application/json",
-        partitionkey: input.user_id,
-        data: purchase,
-      });
-      const ceHeaders = Object.fromEntries(
-        Object.entries(Kafka.binary(event).headers).filter(
-          (kv): kv is [string, string] => typeof kv[1] === "string",
-        ),
+  app.post("/buy", async (c) => {
+    const input = parseOr400(BuyRequestSchema, await readJsonBody(c, MAX_BODY_BYTES), "body");
+    const headers = { "Idempotency-Key": c.req.header("Idempotency-Key") };
+    const key = parseOr400(BuyHeadersSchema, headers, "header")["Idempotency-Key"];
+    // With a key, the id and the item follow from (user_id, key): a retry is the same purchase.
+    const id = key ? uuidv5(`${input.user_id}\n${key}`, IDEMPOTENCY_NAMESPACE) : crypto.randomUUID();
+    const item = key ? CATALOG[Number.parseInt(id.slice(0, 8), 16) % CATALOG.length] : pickItem(deps.random);
+    if (!item) throw new Error("catalog is empty");
+    const purchase: Purchase = {
+      id,
+      username: input.username,
+      user_id: input.user_id,
+      item_name: item.name,
+      price: item.price,
+      timestamp: now().toISOString(),
+    };
+    // Kafka binary content mode: ce_* headers, the purchase JSON as the value, user_id as key.
+    const event = new CloudEvent({
+      id,
+      source,
+      type: PURCHASE_EVENT_TYPE,
+      time: purchase.timestamp,
+      datacontenttype: "application/json",
+      partitionkey: input.user_id,
+      data: purchase,
+    });
+    const ceHeaders = Object.fromEntries(
+      Object.entries(Kafka.binary(event).headers).filter(
+        (kv): kv is [string, string] => typeof kv[1] === "string",
+      ),
+    );
+    const started = performance.now();
+    try {
+      const [meta] = await withTimeout(
+        producer.send({
+          topic,
+          messages: [
+            {
+              key: input.user_id,
+              value: JSON.stringify(purchase),
+              headers: ceHeaders,
+            },
+          ],
+        }),
+        timeoutMs,
       );
-      const started = performance.now();
-      try {
-        const [meta] = await withTimeout(
-          producer.send({
-            topic,
-            messages: [
-              {
-                key: input.user_id,
-                value: JSON.stringify(purchase),
-                headers: ceHeaders,
-              },
-            ],
-          }),
-          timeoutMs,
-        );
-        produceSeconds.observe({ result: "ok" }, (performance.now() - started) / 1000);
-        produced.inc();
-        const offset = Number(meta?.baseOffset ?? meta?.offset);
-        const body: BuyAccepted = {
-          status: "accepted",
-          purchase,
-          kafka: {
-            topic,
-            partition: meta?.partition ?? null,
-            offset: Number.isSafeInteger(offset) ? offset : null,
-          },
-        };
-        return c.json(body, 202);
-      } catch (err) {
-        if (err instanceof AppError) throw err;
-        produceSeconds.observe({ result: "error" }, (performance.now() - started) / 1000);
-        logger.warn("produce failed", { ...errorFields(err), requestId: c.get("requestId"), purchaseId: id });
-        throw Errors.kafkaUnavailable(
-          `Kafka did not acknowledge the purchase within ${timeoutMs} ms; retry later`,
-        );
-      }
-    },
-  );
+      produceSeconds.observe({ result: "ok" }, (performance.now() - started) / 1000);
+      produced.inc();
+      const offset = Number(meta?.baseOffset ?? meta?.offset);
+      const body: BuyAccepted = {
+        status: "accepted",
+        purchase,
+        kafka: {
+          topic,
+          partition: meta?.partition ?? null,
+          offset: Number.isSafeInteger(offset) ? offset : null,
+        },
+      };
+      return c.json(body, 202);
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      produceSeconds.observe({ result: "error" }, (performance.now() - started) / 1000);
+      logger.warn("produce failed", { ...errorFields(err), requestId: c.get("requestId"), purchaseId: id });
+      throw Errors.kafkaUnavailable(
+        `Kafka did not acknowledge the purchase within ${timeoutMs} ms; retry later`,
+      );
+    }
+  });
   serveDocs(app, publicApiDocument({ maxBodyBytes: MAX_BODY_BYTES }));
   return app;
 }

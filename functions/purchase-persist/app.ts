@@ -4,11 +4,10 @@
 //   2xx stored or already stored; 400 invalid (not retried: dead-lettered);
 //   429 too many writes pending, 503 database unavailable (both retried).
 import { HTTP } from "cloudevents";
-import { bodyLimit } from "hono/body-limit";
 import type { Collection, MongoClient } from "mongodb";
 import { Counter, Histogram } from "prom-client";
 import { type BaseDeps, createBaseApp } from "../shared/app.ts";
-import { decodeUtf8 } from "../shared/body.ts";
+import { decodeUtf8, readBody } from "../shared/body.ts";
 import { AppError, Errors } from "../shared/errors.ts";
 import { cachedProbe } from "../shared/health.ts";
 import { serviceInfo } from "../shared/info.ts";
@@ -91,50 +90,46 @@ export function createApp(deps: PersistDeps) {
     return c.json(body, ok ? 200 : 503);
   });
 
-  app.post(
-    "/",
-    bodyLimit({
-      maxSize: MAX_EVENT_BYTES,
-      onError: () => reject("too_large", Errors.payloadTooLarge(MAX_EVENT_BYTES)),
-    }),
-    async (c) => {
-      if (batcher.pending() >= maxPending) {
-        rejected.inc({ reason: "overloaded" });
-        throw Errors.overloaded(`${maxPending} writes are already pending; retry later`);
-      }
-      const headers = Object.fromEntries(c.req.raw.headers);
-      const body = decodeUtf8(await c.req.arrayBuffer());
-      if (body === undefined)
-        return reject("invalid_event", new AppError(400, "invalid_event", "the body is not valid UTF-8"));
-      let event: ReturnType<typeof HTTP.toEvent>;
-      try {
-        event = HTTP.toEvent({ headers, body });
-      } catch (err) {
-        return reject(
-          "invalid_event",
-          new AppError(400, "invalid_event", `cannot read the CloudEvent: ${(err as Error).message}`),
-        );
-      }
-      if (Array.isArray(event))
-        return reject("invalid_event", Errors.validation("batched CloudEvents are not accepted"));
-      const mapped = toPurchaseDoc(event, now(), declaredAttributes(headers, body));
-      if (!mapped.ok)
-        return reject(mapped.reason, new AppError(400, mapped.reason, mapped.message, mapped.details));
+  app.post("/", async (c) => {
+    if (batcher.pending() >= maxPending) {
+      rejected.inc({ reason: "overloaded" });
+      throw Errors.overloaded(`${maxPending} writes are already pending; retry later`);
+    }
+    const headers = Object.fromEntries(c.req.raw.headers);
+    const bytes = await readBody(c, MAX_EVENT_BYTES).catch((err: AppError) =>
+      reject(err.status === 413 ? "too_large" : "incomplete", err),
+    );
+    const body = decodeUtf8(bytes);
+    if (body === undefined)
+      return reject("invalid_event", new AppError(400, "invalid_event", "the body is not valid UTF-8"));
+    let event: ReturnType<typeof HTTP.toEvent>;
+    try {
+      event = HTTP.toEvent({ headers, body });
+    } catch (err) {
+      return reject(
+        "invalid_event",
+        new AppError(400, "invalid_event", `cannot read the CloudEvent: ${(err as Error).message}`),
+      );
+    }
+    if (Array.isArray(event))
+      return reject("invalid_event", Errors.validation("batched CloudEvents are not accepted"));
+    const mapped = toPurchaseDoc(event, now(), declaredAttributes(headers, body));
+    if (!mapped.ok)
+      return reject(mapped.reason, new AppError(400, mapped.reason, mapped.message, mapped.details));
 
-      const { doc } = mapped;
-      try {
-        const outcome = await batcher.submit(doc);
-        if (outcome === "duplicate") duplicates.inc();
-        else {
-          persisted.inc();
-          eventAge.observe(Math.max(0, (Date.now() - doc.timestamp.getTime()) / 1000));
-        }
-        return c.json({ status: outcome === "duplicate" ? "duplicate" : "stored", id: doc._id }, 200);
-      } catch (err) {
-        logger.warn("store failed; the event will be retried", { ...errorFields(err), eventId: event.id });
-        throw Errors.databaseUnavailable("the database did not acknowledge the write; retry later");
+    const { doc } = mapped;
+    try {
+      const outcome = await batcher.submit(doc);
+      if (outcome === "duplicate") duplicates.inc();
+      else {
+        persisted.inc();
+        eventAge.observe(Math.max(0, (Date.now() - doc.timestamp.getTime()) / 1000));
       }
-    },
-  );
+      return c.json({ status: outcome === "duplicate" ? "duplicate" : "stored", id: doc._id }, 200);
+    } catch (err) {
+      logger.warn("store failed; the event will be retried", { ...errorFields(err), eventId: event.id });
+      throw Errors.databaseUnavailable("the database did not acknowledge the write; retry later");
+    }
+  });
   return { app, drain: batcher.drain };
 }
