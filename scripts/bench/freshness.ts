@@ -19,8 +19,8 @@ const GRACE_MS = 5000;
 
 export async function freshnessFigure(ctx: BenchContext): Promise<Omit<FigureResult, "name" | "seconds">> {
   const seconds = ctx.quick ? 4 : 20;
-  // A store that reads the whole collection per history request: one poller, or it drowns in reads.
-  const trackers = ctx.store.scansUserQueries ? 1 : 4;
+  // A store that decodes the whole collection per history request: one poller, or it drowns in reads.
+  const trackers = ctx.store.userQuery === "decode-all" ? 1 : 4;
   const topic = `bench-fresh-${ctx.runId}`;
   await createTopics(ctx.kafka, [topic], 3);
   const procs: Component[] = [];
@@ -85,11 +85,11 @@ export async function freshnessFigure(ctx: BenchContext): Promise<Omit<FigureRes
         );
       }
     }
-    if (ctx.store.scansUserQueries) {
+    if (ctx.store.userQuery !== "index") {
       notes.push(
-        `${ctx.store.name}: every history request reads the whole collection (no index use), ` +
-          `so visibility is bounded by that read (history request p50 ${ours.poll.p50} ms, growing with the ` +
-          `collection), not by the pipeline; one poller only (${ours.visible.n} samples).`,
+        `${ctx.store.name}: every history request scans the whole collection (no index use; ` +
+          `history request p50 ${ours.poll.p50} ms, growing with the collection); ` +
+          `${trackers} poller(s), ${ours.visible.n} samples.`,
       );
     }
     notes.push(

@@ -6,8 +6,12 @@ import type { CountSample } from "./stats.ts";
 
 export interface StoreInfo {
   name: string;
-  /** True when a `{user_id}` filter cannot use an index: every history query scans the collection. */
-  scansUserQueries: boolean;
+  /**
+   * How the store answers a `{user_id}` filter: an index lookup (MongoDB); a scan of the collection
+   * inside the database (FerretDB on PostgreSQL pushes the filter down, but its indexes do not serve
+   * it); or decoding every document in FerretDB itself (FerretDB on SQLite), ~100x slower.
+   */
+  userQuery: "index" | "scan" | "decode-all";
 }
 
 /** The URI with another database name (query options kept). */
@@ -39,9 +43,10 @@ export async function dropDatabase(client: MongoClient) {
 }
 
 /**
- * The store's name and version, and whether a user's history is an index lookup. FerretDB 1.x on
- * SQLite pushes down only `_id` equality (internal/backends/sqlite/collection.go, Query): explain
- * shows `filterPushdown: false` and a SQLite `SCAN` for `{user_id}`.
+ * The store's name and version, and how a user's history is found. FerretDB 1.x on SQLite pushes
+ * down only `_id` equality (internal/backends/sqlite/collection.go, Query): explain shows
+ * `filterPushdown: false`. On PostgreSQL it pushes `{user_id}` down as `_jsonb->'user_id' @> ...`,
+ * which its btree expression indexes cannot serve: a sequential scan.
  */
 export async function probeStore(base: string): Promise<StoreInfo> {
   const { client, collection } = openDatabase(base, "bench_probe");
@@ -51,8 +56,9 @@ export async function probeStore(base: string): Promise<StoreInfo> {
     await ensureIndexes(collection);
     const plan: Document = await collection.find({ user_id: "probe" }).sort({ timestamp: -1 }).explain();
     const text = JSON.stringify(plan);
-    const scans = build.ferretdbVersion ? plan.filterPushdown !== true : !text.includes("IXSCAN");
-    return { name, scansUserQueries: scans };
+    const indexed = build.ferretdbVersion ? /Index (Only )?Scan/.test(text) : text.includes("IXSCAN");
+    const pushed = !build.ferretdbVersion || plan.filterPushdown === true;
+    return { name, userQuery: indexed ? "index" : pushed ? "scan" : "decode-all" };
   } finally {
     await dropDatabase(client);
     await client.close();
