@@ -10,7 +10,7 @@ import { call } from "./http.ts";
 import { startFunction, stop, waitOk } from "./procs.ts";
 import { prng, seedDoc } from "./records.ts";
 import { summarize } from "./stats.ts";
-import { openDatabase, storedCount } from "./store.ts";
+import { openDatabase } from "./store.ts";
 import { type BenchContext, type FigureResult, row } from "./types.ts";
 
 export async function readFigure(ctx: BenchContext): Promise<Omit<FigureResult, "name" | "seconds">> {
@@ -120,7 +120,8 @@ async function seed(
 ) {
   const { purchases: n, users } = size;
   const marker = await meta.findOne({ _id: "seed" });
-  if (marker?.complete === true && (await storedCount(collection)) === n) {
+  // The marker is written last, so it means a complete seed (a count would read all n documents).
+  if (marker?.complete === true) {
     ctx.say(`reusing the seeded data set (${n} purchases, ${users} users)`);
     return;
   }

@@ -66,15 +66,12 @@ export async function probeStore(base: string): Promise<StoreInfo> {
 }
 
 /**
- * Stored documents, cheaply: `$collStats` count (FerretDB/SQLite counts the table's cells without
- * decoding documents; countDocuments would read them all), else the estimated count.
+ * Stored documents, exactly. Not `$collStats`: FerretDB on PostgreSQL answers it from the planner's
+ * estimate (`reltuples`), which lags until the next ANALYZE. Reads every document on FerretDB, so
+ * callers poll it only on small collections (see watchCount for progress on big ones).
  */
 export async function storedCount(collection: Collection<PurchaseDoc> | Collection): Promise<number> {
-  try {
-    const [stats] = await collection.aggregate([{ $collStats: { count: {} } }]).toArray();
-    if (typeof stats?.count === "number") return stats.count;
-  } catch {}
-  return collection.estimatedDocumentCount();
+  return collection.countDocuments({});
 }
 
 export interface WatchOptions {
@@ -91,8 +88,8 @@ export interface WatchOptions {
 
 /**
  * Samples a stored count from now until it reaches `target` or the time is up. `count` should be
- * cheap for the store (an acknowledgement counter, a metric, committed offsets): on FerretDB even
- * $collStats takes ~0.4 s at 100k documents and would slow down what it measures.
+ * cheap for the store (an acknowledgement counter, a metric, committed offsets): on FerretDB a
+ * count reads every document and would slow down what it measures.
  */
 export async function watchCount(count: () => Promise<number>, opts: WatchOptions) {
   const { target, startupMs, timeoutMs, everyMs = 250 } = opts;
