@@ -1,6 +1,6 @@
 // A prom-client registry per function, labelled as Knative labels its revisions, and the HTTP
 // middleware that emits exactly http_requests_total and http_request_duration_seconds.
-import type { MiddlewareHandler } from "hono";
+import type { Handler, MiddlewareHandler } from "hono";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 
 export interface MetricsOptions {
@@ -57,7 +57,6 @@ export function httpMetrics(registry: Registry): MiddlewareHandler {
 }
 
 /** GET /metrics handler: the registry in the Prometheus text format. */
-export function metricsHandler(registry: Registry) {
-  return async () =>
-    new Response(await registry.metrics(), { headers: { "Content-Type": registry.contentType } });
+export function metricsHandler(registry: Registry): Handler {
+  return async (c) => c.body(await registry.metrics(), 200, { "Content-Type": registry.contentType });
 }
