@@ -44,8 +44,11 @@ RUN if [ -d node_modules/@confluentinc/kafka-javascript ]; then \
     && rm -rf /var/lib/apt/lists/* \
     && node -e 'require("@confluentinc/kafka-javascript")'; \
   fi
-ENV NODE_ENV=production \
-  NODE_OPTIONS=--enable-source-maps
+# No --enable-source-maps by default: parsing the bundle's map costs 30-40 ms of every cold start
+# (persist 344 -> 383 ms, items 205 -> 233 ms on the bench machine). The bundle is not minified, so
+# stack traces still name functions; the map ships alongside: set NODE_OPTIONS=--enable-source-maps
+# on the Service when source positions are needed.
+ENV NODE_ENV=production
 # The image's non-root user (uid 1000); the Knative Services also set runAsUser: 1000, which lets
 # the kubelet verify runAsNonRoot (it cannot for a user given by name).
 USER node
