@@ -191,10 +191,14 @@ async function measure(
   const loadEnd = performance.now() + seconds * 1000;
   const loading = () => performance.now() < loadEnd;
   const tag = `${ctx.runId}-${Math.random().toString(36).slice(2, 6)}`;
+  // Set once the load is over: a tracker that frees up later must not wait for a purchase (the load
+  // can end a few ms before loadEnd, while loading() still holds).
+  let finished = false;
   const tracker = async () => {
-    while (loading()) {
+    for (;;) {
       const next = await new Promise<{ user: string; acked: number } | undefined>((resolve) => {
-        waiting.push(resolve);
+        if (finished) resolve(undefined);
+        else waiting.push(resolve);
       });
       if (!next) return;
       const deadline = Math.min(next.acked + 15_000, loadEnd + GRACE_MS);
@@ -233,6 +237,7 @@ async function measure(
     },
     GRACE_MS,
   );
+  finished = true;
   for (const take of waiting.splice(0)) take(undefined);
   await Promise.all(pollers);
   const m = {
