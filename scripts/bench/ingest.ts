@@ -6,7 +6,7 @@ import type { Component } from "../local/system.ts";
 import { spawnComponent } from "../local/system.ts";
 import { call, cpuMeter, pacedLoad } from "./http.ts";
 import { createTopics, deleteTopics } from "./kafka.ts";
-import { startFunction, stop, waitOk } from "./procs.ts";
+import { startFunction, stop, trackChild, waitOk } from "./procs.ts";
 import { type Latency, round, summarize } from "./stats.ts";
 import { type BenchContext, type FigureResult, row } from "./types.ts";
 
@@ -22,6 +22,7 @@ export async function ingestFigure(ctx: BenchContext): Promise<Omit<FigureResult
     buy = await startFunction(ctx, "buy", { KAFKA_TOPIC: topic });
     await waitOk(`${buy.url}/health`);
     bare = await spawnComponent("bare-hono", "scripts/bench/bare-server.ts", {}, 0);
+    trackChild(bare.child);
     const ours = await maxRate(ctx, "buy", buy.url, seconds, { buy: buy.child.pid, kafka: ctx.pids.kafka });
     const base = await maxRate(ctx, "bare Hono", bare.url, seconds, { bare: bare.child.pid });
     const half = Math.max(1, Math.round(ours.rps / 2));

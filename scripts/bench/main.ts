@@ -21,6 +21,9 @@ import { readFigure } from "./read.ts";
 import { formatTable, markdownTable, stamp, writeResults } from "./report.ts";
 import type { BenchContext, FigureName, FigureResult } from "./types.ts";
 
+/** Longest a figure may run (the slowest, a first full read that seeds 1M purchases, takes ~4 min). */
+const FIGURE_LIMIT_S = 600;
+
 const RUN = {
   persist: persistFigure,
   ingest: ingestFigure,
@@ -109,14 +112,26 @@ try {
     };
     const t0 = performance.now();
     ctx.say("starting");
+    // A figure past its bound fails and its processes are killed, so a hang (there was one: an
+    // await nothing resolved) cannot stall the run with no output.
+    let bound: NodeJS.Timeout | undefined;
+    const overdue = new Promise<never>((_, reject) => {
+      bound = setTimeout(
+        () => reject(new Error(`not finished within ${FIGURE_LIMIT_S} s; its processes were killed`)),
+        FIGURE_LIMIT_S * 1000,
+      );
+    });
     try {
-      results.push({ name, ...(await RUN[name](ctx)), seconds: secs(t0) });
+      results.push({ name, ...(await Promise.race([RUN[name](ctx), overdue])), seconds: secs(t0) });
       ctx.say(`done in ${secs(t0)} s`);
     } catch (err) {
       failed = true;
       const e = err as Error;
       ctx.say(`FAILED after ${secs(t0)} s: ${e.stack ?? e.message}`);
       results.push({ name, rows: [], details: {}, notes: [], error: e.message, seconds: secs(t0) });
+      killAll();
+    } finally {
+      clearTimeout(bound);
     }
   }
 
