@@ -5,7 +5,7 @@
 // check, a fixed seed and a bounded number of examples. Exits non-zero when either run fails.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { testConfig, unique } from "../test/helpers.ts";
+import { isolatedPipeline } from "../test/helpers.ts";
 import { freshDatabase } from "../test/mongo.ts";
 import { type System, startSystem } from "./local/system.ts";
 
@@ -16,18 +16,8 @@ const MAX_EXAMPLES = process.env.CONTRACT_MAX_EXAMPLES ?? "40";
 const EXAMPLE_USER = "alice";
 
 const db = await freshDatabase("contract");
-const group = unique("contract-group");
-const topic = unique("contract");
-const dlq = unique("contract-dlq");
 const env = {
-  // Explicit, or the dispatcher would take the cluster's address from the KafkaSource manifest.
-  KAFKA_BOOTSTRAP_SERVERS: testConfig().KAFKA_BOOTSTRAP_SERVERS.join(","),
-  KAFKA_TOPIC: topic,
-  KAFKA_DLQ_TOPIC: dlq,
-  KAFKA_GROUP_ID: group,
-  KAFKA_SOURCE_GROUP: group,
-  KAFKA_SOURCE_TOPICS: topic,
-  KAFKA_SOURCE_DLQ: `kafka:${dlq}`,
+  ...isolatedPipeline("contract").env,
   KAFKA_SOURCE_INITIAL_OFFSET: "earliest",
   MONGODB_URI: db.uri,
   LOG_LEVEL: "info", // the dispatcher says "listening" at info; only warnings are shown below

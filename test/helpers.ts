@@ -26,6 +26,15 @@ let counter = 0;
 export const unique = (prefix: string) =>
   `${prefix}-${process.pid}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
 
+/**
+ * A purchases topic, dead-letter topic and consumer group of their own, as the env of
+ * scripts/local/system.ts startSystem (which points the dispatcher at the same three).
+ */
+export function isolatedPipeline(prefix: string) {
+  const [topic, dlq, group] = [unique(prefix), unique(`${prefix}-dlq`), unique(`${prefix}-group`)];
+  return { topic, dlq, group, env: { KAFKA_TOPIC: topic, KAFKA_DLQ_TOPIC: dlq, KAFKA_GROUP_ID: group } };
+}
+
 /** The local MongoDB URI with another database name, so each test file has its own data. */
 export function mongoUriFor(db: string, base = testConfig().MONGODB_URI) {
   const url = new URL(base);

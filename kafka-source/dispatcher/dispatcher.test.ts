@@ -1,33 +1,17 @@
 // Integration: the dispatcher as a child process against the local Kafka and a real HTTP sink.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { type Proc, unique, waitFor } from "../../test/helpers.ts";
-import {
-  cleanUp,
-  type KafkaFixture,
-  kafkaFixture,
-  metric,
-  type Sink,
-  startDispatcher,
-  startSink,
-  writeManifest,
-} from "./test-support.ts";
+import { describe, test } from "node:test";
+import { unique, waitFor } from "../../test/helpers.ts";
+import { dispatcherSuite, metric, startDispatcher, startSink, writeManifest } from "./test-support.ts";
 
 describe("dispatcher: delivery to the sink", () => {
-  let kafka: KafkaFixture;
-  const running: Array<Proc | Sink> = [];
-  before(async () => {
-    kafka = await kafkaFixture();
-  });
-  after(async () => {
-    await cleanUp(running);
-    await kafka.close();
-  });
+  const suite = dispatcherSuite();
+  const { running } = suite;
 
   /** A topic, a sink answering `reply`, and a dispatcher between them (fast retries unless given). */
   async function setup(reply?: Parameters<typeof startSink>[0], delivery: Record<string, unknown> = {}) {
-    const topic = await kafka.topic(1);
-    const dlq = await kafka.topic(1);
+    const topic = await suite.kafka.topic(1);
+    const dlq = await suite.kafka.topic(1);
     const sink = await startSink(reply);
     running.push(sink);
     const manifest = writeManifest(
@@ -47,7 +31,7 @@ describe("dispatcher: delivery to the sink", () => {
 
   test("When a plain JSON record and a binary CloudEvent record are produced, then both arrive in binary mode with KafkaSource attributes", async () => {
     const { topic, sink } = await setup();
-    await kafka.producer.send({
+    await suite.kafka.producer.send({
       topic,
       messages: [
         {
@@ -91,7 +75,7 @@ describe("dispatcher: delivery to the sink", () => {
 
   test("When the sink answers 503 once, then the event is retried and delivered once", async () => {
     const { topic, sink, proc } = await setup((_req, attempt) => (attempt === 1 ? 503 : 200));
-    await kafka.producer.send({ topic, messages: [{ value: '{"n":1}' }] });
+    await suite.kafka.producer.send({ topic, messages: [{ value: '{"n":1}' }] });
     await waitFor("the retried delivery", async () => sink.delivered().length === 1);
     assert.deepEqual(
       sink.received.map((r) => r.status),
@@ -108,14 +92,14 @@ describe("dispatcher: delivery to the sink", () => {
     const { topic, dlq, sink } = await setup((req) =>
       req.body.toString().includes("bad") ? { status: 400, body: "bad purchase" } : 200,
     );
-    await kafka.producer.send({
+    await suite.kafka.producer.send({
       topic,
       messages: ['{"n":0}', '{"bad":1}', '{"n":2}'].map((value) => ({ value })),
     });
     await waitFor("the good records", async () => sink.delivered().length === 2);
     assert.equal(sink.received.filter((r) => r.status === 400).length, 1, "a 400 is not retried");
     const [dead] = await waitFor("the dead letter", async () => {
-      const records = await kafka.read(dlq);
+      const records = await suite.kafka.read(dlq);
       return records.length > 0 && records;
     });
     const h = Object.fromEntries(dead?.headers.map(([k, v]) => [k, v.toString()]) ?? []);
@@ -137,7 +121,7 @@ describe("dispatcher: delivery to the sink", () => {
         timeout: "PT0.3S",
       },
     );
-    await kafka.producer.send({ topic, messages: [{ value: '{"slow":true}' }] });
+    await suite.kafka.producer.send({ topic, messages: [{ value: '{"slow":true}' }] });
     await waitFor("two attempts", async () => sink.received.length === 2);
     assert.deepEqual(
       sink.received.map((r) => r.id),
@@ -148,7 +132,7 @@ describe("dispatcher: delivery to the sink", () => {
   test("When the dead-letter sink is an HTTP URL, then the failed event is POSTed there with the error extensions", async () => {
     const dls = await startSink();
     running.push(dls);
-    const topic = await kafka.topic(1);
+    const topic = await suite.kafka.topic(1);
     const sink = await startSink(() => ({ status: 403, body: "forbidden" }));
     running.push(sink);
     const proc = await startDispatcher({
@@ -159,7 +143,7 @@ describe("dispatcher: delivery to the sink", () => {
       KAFKA_SOURCE_DLQ: dls.url,
     });
     running.push(proc);
-    await kafka.producer.send({ topic, messages: [{ value: "x" }] });
+    await suite.kafka.producer.send({ topic, messages: [{ value: "x" }] });
     const [dead] = await waitFor(
       "the dead letter",
       async () => dls.delivered().length === 1 && dls.delivered(),
@@ -176,7 +160,7 @@ describe("dispatcher: delivery to the sink", () => {
     const reserved = await startSink();
     const port = reserved.port;
     await reserved.close(); // nothing listens on `port` now: connection refused
-    const topic = await kafka.topic(1);
+    const topic = await suite.kafka.topic(1);
     const manifest = writeManifest(
       { ordering: "ordered" },
       { retry: 20, backoffPolicy: "linear", backoffDelay: "PT0.1S" },
@@ -189,7 +173,7 @@ describe("dispatcher: delivery to the sink", () => {
       KAFKA_SOURCE_DLQ: "none",
     });
     running.push(proc);
-    await kafka.producer.send({ topic, messages: [1, 2, 3].map((n) => ({ value: `{"n":${n}}` })) });
+    await suite.kafka.producer.send({ topic, messages: [1, 2, 3].map((n) => ({ value: `{"n":${n}}` })) });
     await waitFor(
       "a refused retry",
       async () => (await metric(proc.url, "kafka_source_events_retried_total")) >= 2,

@@ -1,30 +1,15 @@
 // Integration: at-least-once across a crash (SIGKILL) and a clean stop (SIGTERM).
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { type Proc, unique, waitFor } from "../../test/helpers.ts";
-import {
-  cleanUp,
-  type KafkaFixture,
-  kafkaFixture,
-  type Sink,
-  startDispatcher,
-  startSink,
-  writeManifest,
-} from "./test-support.ts";
+import { describe, test } from "node:test";
+import { unique, waitFor } from "../../test/helpers.ts";
+import { dispatcherSuite, type Sink, startDispatcher, startSink, writeManifest } from "./test-support.ts";
 
 describe("dispatcher: crash and shutdown", () => {
-  let kafka: KafkaFixture;
-  const running: Array<Proc | Sink> = [];
-  before(async () => {
-    kafka = await kafkaFixture();
-  });
-  after(async () => {
-    await cleanUp(running);
-    await kafka.close();
-  });
+  const suite = dispatcherSuite();
+  const { running } = suite;
 
   async function setup(count: number, delayMs: number | (() => number)) {
-    const topic = await kafka.topic(3);
+    const topic = await suite.kafka.topic(3);
     const group = unique("g");
     const sink = await startSink(() => ({
       status: 200,
@@ -45,7 +30,7 @@ describe("dispatcher: crash and shutdown", () => {
       return proc;
     };
     const messages = Array.from({ length: count }, (_, i) => ({ key: `k${i}`, value: `{"n":${i}}` }));
-    await kafka.producer.send({ topic, messages });
+    await suite.kafka.producer.send({ topic, messages });
     return { topic, group, sink, start };
   }
 
@@ -85,7 +70,7 @@ describe("dispatcher: crash and shutdown", () => {
     assert.equal(await proc.stop("SIGTERM"), 0);
     assert.match(proc.output(), /"msg":"stopped"/);
     const got = delivered(sink);
-    const committed = await kafka.committed(group, topic);
+    const committed = await suite.kafka.committed(group, topic);
     assert.ok(committed.size > 0, "something was committed");
     for (const [partition, next] of committed) {
       for (let o = 0; o < next; o++)

@@ -1,31 +1,16 @@
 // Integration: spec.ordering. The sink holds every request for a while and records how many were
 // open at once, per partition (ce-knativekafkapartition) and in total.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { type Proc, unique, waitFor } from "../../test/helpers.ts";
-import {
-  cleanUp,
-  type KafkaFixture,
-  kafkaFixture,
-  type Sink,
-  startDispatcher,
-  startSink,
-  writeManifest,
-} from "./test-support.ts";
+import { describe, test } from "node:test";
+import { unique, waitFor } from "../../test/helpers.ts";
+import { dispatcherSuite, startDispatcher, startSink, writeManifest } from "./test-support.ts";
 
 describe("dispatcher: ordering", () => {
-  let kafka: KafkaFixture;
-  const running: Array<Proc | Sink> = [];
-  before(async () => {
-    kafka = await kafkaFixture();
-  });
-  after(async () => {
-    await cleanUp(running);
-    await kafka.close();
-  });
+  const suite = dispatcherSuite();
+  const { running } = suite;
 
   async function run(ordering: "ordered" | "unordered", partitions: number, count: number, delayMs: number) {
-    const topic = await kafka.topic(partitions);
+    const topic = await suite.kafka.topic(partitions);
     const sink = await startSink(() => ({ status: 200, delayMs }));
     running.push(sink);
     const proc = await startDispatcher({
@@ -37,7 +22,7 @@ describe("dispatcher: ordering", () => {
     });
     running.push(proc);
     const messages = Array.from({ length: count }, (_, i) => ({ key: `k${i}`, value: `{"n":${i}}` }));
-    await kafka.producer.send({ topic, messages });
+    await suite.kafka.producer.send({ topic, messages });
     await waitFor(`${count} events`, async () => sink.delivered().length === count, 20_000);
     return sink;
   }

@@ -6,6 +6,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { parse, stringify } from "yaml";
 import { createAdmin, createKafka, createProducer, ensureTopic } from "../../functions/shared/kafka.ts";
 import { type Proc, ROOT, startProcess, testConfig, unique } from "../../test/helpers.ts";
@@ -140,4 +141,27 @@ export async function cleanUp(running: Array<Proc | Sink>) {
     if (!("child" in r)) await r.close();
     else if (r.child.exitCode === null && r.child.signalCode === null) await r.stop("SIGKILL");
   }
+}
+
+/**
+ * Registers a describe's before/after hooks: a Kafka fixture for its tests, and afterwards the
+ * sinks and dispatchers pushed onto `running` stopped and the fixture closed.
+ */
+export function dispatcherSuite() {
+  let kafka: KafkaFixture | undefined;
+  const running: Array<Proc | Sink> = [];
+  before(async () => {
+    kafka = await kafkaFixture();
+  });
+  after(async () => {
+    await cleanUp(running);
+    await kafka?.close();
+  });
+  return {
+    running,
+    get kafka(): KafkaFixture {
+      if (!kafka) throw new Error("the Kafka fixture is made in the suite's before hook");
+      return kafka;
+    },
+  };
 }

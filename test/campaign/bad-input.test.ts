@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import { groupState } from "../../functions/purchases/lag.ts";
 import { createAdmin, createKafka } from "../../functions/shared/kafka.ts";
 import { type System, startSystem } from "../../scripts/local/system.ts";
-import { testConfig, unique, waitFor } from "../helpers.ts";
+import { isolatedPipeline, testConfig, unique, waitFor } from "../helpers.ts";
 import { freshDatabase } from "../mongo.ts";
 import { buyCases } from "./buy-cases.ts";
 import { type Case, seeded } from "./cases.ts";
@@ -24,21 +24,15 @@ for (const c of cases) byEndpoint.set(c.endpoint, [...(byEndpoint.get(c.endpoint
 let system: System;
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let admin: ReturnType<typeof createAdmin>;
-const topic = unique("bad-purchases");
-const dlq = unique("bad-dlq");
-const group = unique("bad-group");
+const pipeline = isolatedPipeline("bad-purchases");
+const { topic, dlq, group } = pipeline;
 let initial: { db: DatabaseState; records: number };
 
 before(async () => {
   db = await freshDatabase("bad-input");
   system = await startSystem({
     env: {
-      KAFKA_TOPIC: topic,
-      KAFKA_DLQ_TOPIC: dlq,
-      KAFKA_GROUP_ID: group,
-      KAFKA_SOURCE_GROUP: group,
-      KAFKA_SOURCE_TOPICS: topic,
-      KAFKA_SOURCE_DLQ: `kafka:${dlq}`,
+      ...pipeline.env,
       MONGODB_URI: db.uri,
       LOG_LEVEL: "info",
     },

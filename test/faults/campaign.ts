@@ -3,7 +3,7 @@
 // they flow, then the pipeline drained and the outcome checked (verify.ts).
 import { createMongoClient, purchasesCollection } from "../../functions/shared/mongo.ts";
 import { type Component, type System, startSystem } from "../../scripts/local/system.ts";
-import { unique } from "../helpers.ts";
+import { isolatedPipeline, unique } from "../helpers.ts";
 import { recordCount } from "../kafka.ts";
 import { freshDatabase } from "../mongo.ts";
 import { defaultSchedule, type Fault, type Injected } from "./faults.ts";
@@ -42,16 +42,10 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
   const epoch = Date.now();
   const clock = () => Date.now() - epoch;
   const db = await freshDatabase("faults");
-  const topic = unique("faults");
-  const dlq = unique("faults-dlq");
-  const group = unique("faults-group");
+  const pipeline = isolatedPipeline("faults");
+  const { topic, dlq, group } = pipeline;
   const env: Record<string, string> = {
-    KAFKA_TOPIC: topic,
-    KAFKA_DLQ_TOPIC: dlq,
-    KAFKA_GROUP_ID: group,
-    KAFKA_SOURCE_GROUP: group,
-    KAFKA_SOURCE_TOPICS: topic,
-    KAFKA_SOURCE_DLQ: `kafka:${dlq}`,
+    ...pipeline.env,
     KAFKA_TIMEOUT_MS: String(opts.kafkaTimeoutMs),
     MONGODB_URI: db.uri,
     // info, not warn: the local dispatcher prints its "listening" line (awaited by startSystem) at info.

@@ -5,7 +5,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { type System, spawnComponent, startSystem } from "../../scripts/local/system.ts";
-import { ROOT, testConfig, unique, waitFor } from "../helpers.ts";
+import { isolatedPipeline, ROOT, waitFor } from "../helpers.ts";
 import { freshDatabase } from "../mongo.ts";
 
 export const SCREENSHOTS = join(ROOT, "test-results", "web");
@@ -40,16 +40,8 @@ export async function startWebSystem(): Promise<WebSystem> {
   const webPort = await freePort();
   const pageUrl = `http://127.0.0.1:${webPort}`;
   const db = await freshDatabase("web");
-  const [topic, dlq, group] = [unique("web"), unique("web-dlq"), unique("g")];
   const env = {
-    KAFKA_BOOTSTRAP_SERVERS: testConfig().KAFKA_BOOTSTRAP_SERVERS.join(","),
-    KAFKA_TOPIC: topic,
-    KAFKA_DLQ_TOPIC: dlq,
-    KAFKA_GROUP_ID: group,
-    // The local KafkaSource dispatcher reads the manifest; these point it at this run's topics.
-    KAFKA_SOURCE_TOPICS: topic,
-    KAFKA_SOURCE_GROUP: group,
-    KAFKA_SOURCE_DLQ: `kafka:${dlq}`,
+    ...isolatedPipeline("web").env,
     MONGODB_URI: db.uri,
     CORS_ORIGINS: pageUrl,
   };
