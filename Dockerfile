@@ -1,9 +1,11 @@
 # syntax=docker/dockerfile:1
 # One image per function: docker build --build-arg FUNCTION=buy -t purchases/buy .
-# (scripts/deploy.sh builds all of them.) The image runs dist/<FUNCTION>, the folder that
+# (npm run images builds all of them, with docker or podman; scripts/deploy.sh builds through it.) The image runs dist/<FUNCTION>, the folder that
 # scripts/bundle.ts makes and test/deploy/bundle.test.ts starts and stops: node index.mjs, $PORT,
 # exit 0 on SIGTERM. Nothing is written at run time, so a read-only root filesystem works.
-ARG NODE_IMAGE=node:22-bookworm-slim
+# The Node of .node-version (the Active LTS), which the tests and the bench run too. Where this
+# cannot be pulled, scripts/images.sh builds an equivalent locally and passes it here.
+ARG NODE_IMAGE=node:26.12.1-bookworm-slim
 
 # ---------------------------------------------------------------- build
 FROM ${NODE_IMAGE} AS build
@@ -15,6 +17,9 @@ RUN apt-get update \
     python3 make g++ zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
+# Empty by default. Behind a TLS-inspecting proxy, scripts/images.sh mounts the host's CA bundle
+# for the build only and names it here, so npm trusts the proxy; nothing of it reaches the image.
+ARG NODE_EXTRA_CA_CERTS
 COPY package.json package-lock.json ./
 COPY scripts/postinstall.mjs scripts/postinstall.mjs
 # build_from_source: never the prebuilt binary (statically linked, fetched from GitHub); the same

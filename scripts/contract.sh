@@ -7,6 +7,7 @@
 # CONTRACT_SEED and CONTRACT_MAX_EXAMPLES override the fixed seed and the examples per operation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/node-env.sh
 
 # One virtualenv per version of the pinned requirements: a change to them gets a fresh one.
 REQUIREMENTS=scripts/contract-requirements.txt

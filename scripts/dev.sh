@@ -8,8 +8,10 @@ cd "$(dirname "$0")/.."
 if [ ! -d node_modules/@confluentinc/kafka-javascript ] || [ ! -d node_modules/tsx ]; then
   echo "==> installing dependencies"
   if [ "$(id -u)" -eq 0 ] || command -v sudo >/dev/null; then bash scripts/install-system.sh; fi
+  source scripts/node-env.sh
   npm install
 fi
+source scripts/node-env.sh
 
 source scripts/stack-guard.sh
 start_stack_for_this_run

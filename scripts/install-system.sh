@@ -3,10 +3,12 @@
 # dev libraries so the Kafka client builds against system libs (CKJS_LINKING=dynamic),
 # kcat, promtool (from prometheus), chromium for the browser tests, python3-venv for the
 # contract check's Schemathesis (scripts/contract.sh) and PostgreSQL, FerretDB's storage in the
-# local stack (scripts/stack.sh).
+# local stack (scripts/stack.sh), and podman/buildah/runc/mmdebstrap to build and run the images
+# where no Docker daemon answers (scripts/images.sh).
 # Skips everything already present; needs root (or sudo).
 set -euo pipefail
-pkgs=(zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev kcat prometheus chromium python3-venv postgresql)
+pkgs=(zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev kcat prometheus chromium python3-venv postgresql
+  podman buildah runc mmdebstrap)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,11 +1,12 @@
-// Makes sure the Kafka client's native addon is installed.
+// Makes sure the Kafka client's native addon is installed and loads under the running Node.
 // @confluentinc/kafka-javascript first downloads a prebuilt binary; where that host is unreachable
 // its fallback source build also downloads zlib/openssl/zstd and fails, and npm drops the optional
-// package. Here we rebuild it against the system libraries (CKJS_LINKING=dynamic), which needs the
-// Debian dev packages that scripts/install-system.sh installs. On a machine that reached the
-// prebuilt binary this finds the client and does nothing.
+// package. Here we build it against the system libraries (CKJS_LINKING=dynamic), which needs the
+// Debian dev packages that scripts/install-system.sh installs. An addon built for another Node
+// (another ABI: node_modules installed with the machine's older node) is rebuilt in place. On a
+// machine that reached the prebuilt binary this finds the client and does nothing.
 import { execSync, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 
 const name = "@confluentinc/kafka-javascript";
 // A fresh process each time: require() remembers a package that was missing.
@@ -16,12 +17,13 @@ if (!loads()) {
   const version = pkg.optionalDependencies[name];
   const started = Date.now();
   console.log(
-    `[postinstall] ${name} is missing: building it from source against system libraries (about 2 minutes)...`,
+    `[postinstall] ${name} is missing or built for another Node: building it from source against system libraries (about 2 minutes)...`,
   );
   try {
-    execSync(`npm install --no-save --no-package-lock ${name}@${version}`, {
+    const present = existsSync(new URL(`../node_modules/${name}/package.json`, import.meta.url));
+    execSync(present ? `npm rebuild ${name}` : `npm install --no-save --no-package-lock ${name}@${version}`, {
       stdio: "inherit",
-      env: { ...process.env, CKJS_LINKING: "dynamic" },
+      env: { ...process.env, CKJS_LINKING: "dynamic", npm_config_build_from_source: "true" },
     });
   } catch {
     console.error(

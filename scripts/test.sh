@@ -4,6 +4,7 @@
 # Pass test files to run a subset: npm test -- functions/buy/app.test.ts
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/node-env.sh
 
 echo "==> typecheck (tsc --noEmit)"
 npx --no-install tsc --noEmit

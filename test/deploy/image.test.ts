@@ -1,5 +1,5 @@
-// The Dockerfile, read as text (no container engine here to build it): the stages and settings
-// issue 6 asks for, and runtime libraries that match what the Kafka addon really links (ldd).
+// The Dockerfile, read as text: its stages and settings, and runtime libraries that match what the
+// Kafka addon really links (ldd). test/images/ builds and runs the images themselves.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -34,9 +34,11 @@ const aptPackages = (lines: string[]) =>
 const BASE_IMAGE_PACKAGES = new Set(["libc6", "libstdc++6", "libgcc-s1"]);
 
 describe("container image (Dockerfile)", () => {
-  test("When the image is built, then both stages start from node:22-bookworm-slim, a supported LTS", () => {
+  test("When the image is built, then both stages start from the Node of .node-version, which the tests run too", () => {
+    const version = readFileSync(join(ROOT, ".node-version"), "utf8").trim();
     assert.equal(stages.length, 2);
-    assert.equal(argDefault("NODE_IMAGE"), "node:22-bookworm-slim");
+    assert.equal(argDefault("NODE_IMAGE"), `node:${version}-bookworm-slim`);
+    assert.equal(process.versions.node.split(".")[0], version.split(".")[0], "the tests run another Node major");
     for (const stage of stages) assert.match(stage[0] ?? "", /^FROM \$\{NODE_IMAGE\}( AS \w+)?$/);
   });
 

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# npm run images: builds one image per function (functions/*/server.ts) from the project's Dockerfile.
+#
+#   scripts/images.sh [--prefix PREFIX] [--tag TAG] [--dry-run] [--print-base] [function...]
+#     --prefix PREFIX  image names are PREFIX/<function>:TAG (default: purchases)
+#     --tag TAG        default: local
+#     --dry-run        print the build commands, run none (scripts/deploy.sh --dry-run)
+#     --print-base     make sure the base image exists, print its name, build nothing else
+#
+# Engine: docker where a daemon answers, else podman (scripts/container-engine.sh). Base image: the
+# Dockerfile's NODE_IMAGE (node:<.node-version>-bookworm-slim); where it cannot be pulled (no
+# registry reachable), an equivalent is built locally from a Debian root filesystem (mmdebstrap), the
+# official Node build and npm from the npm registry (scripts/images/node-base.Dockerfile), and passed
+# through the same NODE_IMAGE build-arg: the Dockerfile stays the one recipe for both paths.
+# Behind a TLS-inspecting proxy (SSL_CERT_FILE / NODE_EXTRA_CA_CERTS name the host's CA bundle),
+# podman builds mount that bundle read-only for npm; nothing of it stays in the image.
+# A second run reuses the layer cache: npm ci is one layer shared by every function.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+CACHE="${PURCHASE_STACK_CACHE:-$HOME/.cache/purchase-stack}"
+die() { echo "images: $*" >&2; exit 1; }
+usage() { sed -n '4,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+PREFIX=purchases; TAG=local; DRY_RUN=""; PRINT_BASE=""; ONLY=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --prefix) [ $# -ge 2 ] || usage; PREFIX="${2%/}"; shift ;;
+    --tag) [ $# -ge 2 ] || usage; TAG="$2"; shift ;;
+    --dry-run) DRY_RUN=1 ;;
+    --print-base) PRINT_BASE=1 ;;
+    -h|--help) usage ;;
+    -*) echo "images: unknown option $1" >&2; usage ;;
+    *) ONLY+=("$1") ;;
+  esac
+  shift
+done
+
+mapfile -t ALL < <(for f in functions/*/server.ts; do basename "$(dirname "$f")"; done | grep -vx shared)
+FUNCTIONS=("${ONLY[@]:-${ALL[@]}}")
+for fn in "${FUNCTIONS[@]}"; do [ -f "functions/$fn/server.ts" ] || die "no function '$fn' (one of: ${ALL[*]})"; done
+
+source scripts/container-engine.sh
+if ! pick_container_engine; then
+  [ -n "$DRY_RUN" ] || die "no container engine: install docker (and start it) or podman (sudo bash scripts/install-system.sh)"
+  CONTAINER_ENGINE=docker
+fi
+ENGINE="$CONTAINER_ENGINE"
+run() {
+  printf '+'; printf ' %q' "$@"; printf '\n'
+  [ -n "$DRY_RUN" ] || "$@"
+}
+
+NODE_VERSION="$(tr -d ' \n' <.node-version)"
+NODE_IMAGE="$(sed -n 's/^ARG NODE_IMAGE=//p' Dockerfile)"
+[ -n "$NODE_IMAGE" ] || die "the Dockerfile has no ARG NODE_IMAGE default"
+LOCAL_BASE="localhost/purchases-base/node:$NODE_VERSION-bookworm-slim"
+has_image() { "$ENGINE" image inspect "$1" >/dev/null 2>&1; }
+
+# The official image if it is here or can be pulled, else the local equivalent (built once).
+resolve_base() {
+  if has_image "$NODE_IMAGE" || has_image "$LOCAL_BASE"; then
+    has_image "$NODE_IMAGE" && BASE="$NODE_IMAGE" || BASE="$LOCAL_BASE"
+    return
+  fi
+  echo "[images] pulling $NODE_IMAGE..." >&2
+  if timeout 300 "$ENGINE" pull -q "$NODE_IMAGE" >/dev/null 2>"$CACHE/pull.log"; then BASE="$NODE_IMAGE"; return; fi
+  echo "[images] cannot pull $NODE_IMAGE ($(tail -n 1 "$CACHE/pull.log" | cut -c1-160))" >&2
+  echo "[images] building the equivalent $LOCAL_BASE from Debian packages and the npm registry" >&2
+  build_local_base
+  BASE="$LOCAL_BASE"
+}
+
+build_local_base() {
+  command -v mmdebstrap >/dev/null || die "mmdebstrap not found (sudo bash scripts/install-system.sh)"
+  local t0=$SECONDS rootfs="$CACHE/images/debian-bookworm-minbase.tar" ctx npm_version
+  local rootfs_image="localhost/purchases-base/debian:bookworm-minbase"
+  mkdir -p "$CACHE/images"
+  if ! has_image "$rootfs_image"; then
+    if [ ! -f "$rootfs" ]; then
+      echo "[images]   Debian 12 root filesystem (mmdebstrap, about a minute)..." >&2
+      # mmdebstrap picks the output format from the name: keep the .tar suffix on the partial file.
+      mmdebstrap --quiet --variant=minbase --include=ca-certificates,libatomic1 bookworm "$rootfs.part.tar" \
+        || die "mmdebstrap failed"
+      mv "$rootfs.part.tar" "$rootfs"
+    fi
+    "$ENGINE" import -q "$rootfs" "$rootfs_image" >/dev/null
+  fi
+  source scripts/node-env.sh >/dev/null 2>&1 || true # for node_dist (and npm) only
+  ctx="$(mktemp -d)"
+  cp -a "$(node_dist "$NODE_VERSION")" "$ctx/node"
+  # npm as the official image ships it: the latest npm 11 (the major Node 26 bundles).
+  npm_version="$(npm view npm@11 version 2>/dev/null | tail -n 1 | sed "s/.* '\(.*\)'/\1/")"
+  (cd "$ctx" && npm pack --silent "npm@${npm_version:-11}" >/dev/null && tar -xzf npm-*.tgz && mv package npm)
+  "$ENGINE" build -q --network host --build-arg "ROOTFS=$rootfs_image" \
+    -f scripts/images/node-base.Dockerfile -t "$LOCAL_BASE" "$ctx" >/dev/null \
+    || { rm -rf "$ctx"; die "building $LOCAL_BASE failed"; }
+  rm -rf "$ctx"
+  echo "[images]   $LOCAL_BASE built in $((SECONDS - t0))s" >&2
+}
+
+if [ -n "$DRY_RUN" ]; then BASE="$NODE_IMAGE"; else resolve_base; fi
+if [ -n "$PRINT_BASE" ]; then echo "$BASE"; exit 0; fi
+
+build_args=(--build-arg "NODE_IMAGE=$BASE")
+[ "$ENGINE" = podman ] && build_args+=(--network host)
+ca="${NODE_EXTRA_CA_CERTS:-${SSL_CERT_FILE:-}}"
+if [ "$ENGINE" = podman ] && [ -n "$ca" ] && [ -f "$ca" ]; then
+  build_args+=(-v "$ca:/etc/ssl/host-ca.crt:ro" --build-arg NODE_EXTRA_CA_CERTS=/etc/ssl/host-ca.crt)
+fi
+[ -z "${PLATFORM:-}" ] || build_args+=(--platform "$PLATFORM")
+
+echo "[images] ${#FUNCTIONS[@]} images with $ENGINE from $BASE"
+mkdir -p "$CACHE/images"
+n=0
+for fn in "${FUNCTIONS[@]}"; do
+  n=$((n + 1)); image="$PREFIX/$fn:$TAG"; t0=$SECONDS
+  echo "[images] [$n/${#FUNCTIONS[@]}] $image..."
+  log="$CACHE/images/build-$fn.log"
+  if [ -n "$DRY_RUN" ]; then
+    run "$ENGINE" build -f Dockerfile --build-arg "FUNCTION=$fn" "${build_args[@]}" -t "$image" .
+  elif ! "$ENGINE" build -f Dockerfile --build-arg "FUNCTION=$fn" "${build_args[@]}" -t "$image" . >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    die "building $image failed (full log: $log)"
+  else
+    echo "[images]   built in $((SECONDS - t0))s"
+  fi
+done
+
+[ -n "$DRY_RUN" ] && exit 0
+echo "[images] sizes:"
+for fn in "${FUNCTIONS[@]}"; do
+  size="$("$ENGINE" image inspect --format '{{.Size}}' "$PREFIX/$fn:$TAG")"
+  printf '  %-40s %4d MB\n' "$PREFIX/$fn:$TAG" "$((size / 1000000))"
+done
