@@ -15,7 +15,8 @@ await runFunction("buy", async ({ config, logger, registry, ready }) => {
   const brokers = config.KAFKA_BOOTSTRAP_SERVERS;
   const onError = (what: string) => (err: unknown, attempt: number) =>
     logger.warn(`kafka ${what} connect failed`, { attempt, ...errorFields(err) });
-  // Serve at once; until Kafka answers, /buy is a 503 and /health says so.
+  // Serve at once (liveness answers); /readyz waits for the producer. Should Kafka go away later,
+  // /buy is a 503 and /health says so.
   const producer = connectInBackground(
     () => createProducer(kafka, { timeoutMs: config.KAFKA_TIMEOUT_MS }),
     brokers,
@@ -40,6 +41,7 @@ await runFunction("buy", async ({ config, logger, registry, ready }) => {
   });
   return {
     app,
+    ready: producer.done,
     close: async () => {
       await producer
         .get()

@@ -1,4 +1,4 @@
-import { errorFields } from "../shared/logging.ts";
+import { keepTrying } from "../shared/keep-trying.ts";
 import { createMongoClient, ensureIndexes, purchasesCollection } from "../shared/mongo.ts";
 import { runFunction } from "../shared/server.ts";
 import { createApp } from "./app.ts";
@@ -6,19 +6,9 @@ import { createApp } from "./app.ts";
 await runFunction("purchase-persist", async ({ config, logger, registry, ready }) => {
   const client = createMongoClient(config, 50);
   const collection = purchasesCollection(client);
-  // Indexes are what make redelivery harmless; keep trying in the background if the database is
-  // not up yet (writes answer 503 meanwhile, so KafkaSource retries them).
-  void (async () => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await ensureIndexes(collection);
-        return;
-      } catch (err) {
-        logger.warn("ensureIndexes failed", { attempt, ...errorFields(err) });
-        await new Promise((r) => setTimeout(r, 2000));
-      }
-    }
-  })();
+  // Indexes are what make redelivery harmless: not ready until they exist (writes that arrive
+  // anyway answer 503, so KafkaSource retries them).
+  const indexed = keepTrying("ensureIndexes", () => ensureIndexes(collection), logger, 2000);
   const { app, drain } = createApp({
     logger,
     registry,
@@ -32,6 +22,7 @@ await runFunction("purchase-persist", async ({ config, logger, registry, ready }
   });
   return {
     app,
+    ready: indexed,
     close: async () => {
       await drain();
       await client.close();

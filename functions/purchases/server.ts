@@ -1,5 +1,6 @@
 import { cachedProbe } from "../shared/health.ts";
 import { connectInBackground, createAdmin, createKafka } from "../shared/kafka.ts";
+import { keepTrying } from "../shared/keep-trying.ts";
 import { errorFields } from "../shared/logging.ts";
 import { createMongoClient, purchasesCollection } from "../shared/mongo.ts";
 import { runFunction } from "../shared/server.ts";
@@ -30,6 +31,8 @@ await runFunction("purchases", async ({ config, logger, registry, ready }) => {
   });
   return {
     app,
+    // Ready once the database answers: history reads are this function's job (Kafka is for /health).
+    ready: keepTrying("database ping", () => client.db("admin").command({ ping: 1 }), logger),
     close: async () => {
       await Promise.allSettled([client.close(), admin.stop()]);
     },

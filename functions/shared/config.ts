@@ -65,6 +65,8 @@ export const ConfigSchema = v.object({
   PERSIST_BATCH_WAIT_MS: int(5, 0, 1000),
   PERSIST_MAX_PENDING: int(5000, 1, 1_000_000),
   SHUTDOWN_TIMEOUT_MS: int(25_000, 0, 600_000),
+  // How long a starting function waits for its clients (Kafka producer, database) before it exits.
+  STARTUP_TIMEOUT_MS: int(60_000, 100, 3_600_000),
   K_SERVICE: v.optional(v.string()),
   K_REVISION: v.optional(v.string()),
 });

@@ -1,6 +1,9 @@
 // Server bootstrap: the only place that listens. Reads config, builds the function, serves it on
 // $PORT and shuts down as Knative expects: on SIGTERM stop accepting, finish in-flight requests,
-// close clients, exit 0 (../shared/KNATIVE.md, "Shutdown").
+// close clients, exit 0. Ready means able to serve: Knative routes traffic to a pod as soon as its
+// readiness probe passes, so /readyz stays 503 until the function's clients are connected (liveness
+// answers meanwhile), and a function that cannot get there within STARTUP_TIMEOUT_MS exits 1 so the
+// kubelet restarts it (CrashLoopBackOff shows why) instead of sitting unready for ever.
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
@@ -21,6 +24,8 @@ export interface BuiltFunction {
   app: Hono<any, any, any>;
   /** Closes clients after the last request; called once on shutdown. */
   close?: () => Promise<void>;
+  /** Settles once the function can do its job (its clients connected); /readyz is 503 until then. */
+  ready?: Promise<unknown>;
 }
 
 export async function runFunction(name: string, build: (ctx: FunctionContext) => Promise<BuiltFunction>) {
@@ -39,9 +44,22 @@ export async function runFunction(name: string, build: (ctx: FunctionContext) =>
   const built = await build({ config, logger, registry, ready: () => state === "ready" });
 
   const server = serve({ fetch: built.app.fetch, port: config.PORT }, (info: AddressInfo) => {
-    state = "ready";
-    // Always printed, whatever LOG_LEVEL: the run command and tests wait for this line.
+    // Always printed, whatever LOG_LEVEL: the run command and tests learn the port from this line.
     createLogger("info", { service }).info("listening", { port: info.port, pid: process.pid });
+    const started = performance.now();
+    const timer = setTimeout(() => {
+      logger.error("not ready in time; exiting so that the platform restarts this function", {
+        timeoutMs: config.STARTUP_TIMEOUT_MS,
+      });
+      process.exit(1);
+    }, config.STARTUP_TIMEOUT_MS);
+    timer.unref();
+    void Promise.resolve(built.ready).then(() => {
+      clearTimeout(timer);
+      if (state !== "starting") return;
+      state = "ready";
+      logger.info("ready", { ms: Math.round(performance.now() - started) });
+    });
   });
 
   server.once("error", (err: NodeJS.ErrnoException) => {

@@ -1,12 +1,16 @@
-// Starts the whole system as local processes, in dependency order: every function under
-// functions/ on its own port, the local KafkaSource dispatcher and the gateway. Used by the run
-// command (scripts/dev.ts) and by end-to-end tests (with port 0 everywhere).
+// Starts the whole system locally, in dependency order: every function under functions/ on its own
+// port (as a process, or as its container image: FUNCTION_RUNTIME=container, see containers.ts),
+// the local KafkaSource dispatcher and the gateway. A function counts as started once its /readyz
+// answers 200, as Knative would route to it. Used by the run command (scripts/dev.ts), the contract
+// check and end-to-end tests (with port 0 everywhere).
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../../functions/shared/config.ts";
 import { createAdmin, createKafka, ensureTopic } from "../../functions/shared/kafka.ts";
+import { startContainer } from "./containers.ts";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -18,7 +22,13 @@ export interface Component {
   child: ChildProcess;
   output: () => string;
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+  /** Starts it again, same port and environment (after a stop or a crash). */
+  respawn: () => Promise<Component>;
 }
+
+export type Runtime = "process" | "container";
+export const defaultRuntime = (): Runtime =>
+  process.env.FUNCTION_RUNTIME === "container" ? "container" : "process";
 
 export interface SystemOptions {
   /** Env for every process (KAFKA_BOOTSTRAP_SERVERS, MONGODB_URI, KAFKA_TOPIC, ...). */
@@ -29,6 +39,8 @@ export interface SystemOptions {
   stdio?: "inherit" | "buffer";
   /** Prefix each forwarded output line with the component name (run command). */
   onLine?: (name: string, line: string) => void;
+  /** How functions run: processes (default) or their images (FUNCTION_RUNTIME=container). */
+  runtime?: Runtime;
 }
 
 /** Spawns `node --import tsx entry` and resolves once it logs that it is listening. */
@@ -80,6 +92,7 @@ export async function spawnComponent(
     url: `http://127.0.0.1:${actualPort}`,
     child,
     output: () => out,
+    respawn: () => spawnComponent(name, entry, env, actualPort, onLine, timeoutMs),
     stop: async (signal = "SIGTERM") => {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       const exited = once(child, "exit");
@@ -88,6 +101,20 @@ export async function spawnComponent(
       return code as number | null;
     },
   };
+}
+
+/** Resolves once `c` answers GET /readyz with 200; rejects if it exits first or takes too long. */
+export async function waitReady(c: Component, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (c.child.exitCode !== null || c.child.signalCode !== null)
+      throw new Error(`${c.name} exited before it was ready:\n${c.output()}`);
+    const res = await fetch(`${c.url}/readyz`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
+    await res?.body?.cancel();
+    if (res?.status === 200) return;
+    if (Date.now() > deadline) throw new Error(`${c.name} not ready within ${timeoutMs} ms:\n${c.output()}`);
+    await sleep(20);
+  }
 }
 
 export interface System {
@@ -100,9 +127,37 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const env = opts.env ?? {};
   const components = new Map<string, Component>();
   const port = (name: string) => opts.ports?.[name] ?? 0;
+  const runtime = opts.runtime ?? defaultRuntime();
+  const config = loadConfig({ ...process.env, ...env });
+  // A container does not inherit this process's environment: the local stack's addresses go in.
+  const local = {
+    KAFKA_BOOTSTRAP_SERVERS: config.KAFKA_BOOTSTRAP_SERVERS.join(","),
+    MONGODB_URI: config.MONGODB_URI,
+  };
   const start = async (name: string, entry: string, extra: Record<string, string> = {}) => {
     const c = await spawnComponent(name, entry, { ...env, ...extra }, port(name), opts.onLine);
     components.set(name, c);
+    return c;
+  };
+  const startFunction = async (name: string, extra: Record<string, string> = {}) => {
+    const c =
+      runtime === "container"
+        ? await startContainer({
+            root: ROOT,
+            fn: name,
+            env: { ...local, ...env, ...extra },
+            port: port(name),
+            onLine: opts.onLine,
+          })
+        : await spawnComponent(
+            name,
+            `functions/${name}/server.ts`,
+            { ...env, ...extra },
+            port(name),
+            opts.onLine,
+          );
+    components.set(name, c);
+    await waitReady(c);
     return c;
   };
   const system: System = {
@@ -120,17 +175,16 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   try {
     await ensureTopics(env);
     const [persist, purchases, items, buy] = await Promise.all([
-      start("purchase-persist", "functions/purchase-persist/server.ts"),
-      start("purchases", "functions/purchases/server.ts"),
-      start("items", "functions/items/server.ts"),
-      start("buy", "functions/buy/server.ts"),
+      startFunction("purchase-persist"),
+      startFunction("purchases"),
+      startFunction("items"),
+      startFunction("buy"),
     ]);
-    const userPurchases = await start("user-purchases", "functions/user-purchases/server.ts", {
+    const userPurchases = await startFunction("user-purchases", {
       CUSTOMER_MANAGEMENT_API_URL: purchases.url,
     });
     // The dispatcher reads the cluster's KafkaSource manifest; point it at this system's broker,
     // topic, consumer group and dead-letter topic.
-    const config = loadConfig({ ...process.env, ...env });
     await start("kafka-source", "kafka-source/dispatcher/main.ts", {
       KAFKA_BOOTSTRAP_SERVERS: config.KAFKA_BOOTSTRAP_SERVERS.join(","),
       KAFKA_SOURCE_TOPICS: config.KAFKA_TOPIC,
@@ -143,9 +197,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       GATEWAY_ROUTES: JSON.stringify({ buy: buy.url, items: items.url, userPurchases: userPurchases.url }),
     });
     if (existsSync(`${ROOT}/functions/web/server.ts`)) {
-      await start("web", "functions/web/server.ts", {
-        API_BASE_URL: `http://localhost:${components.get("gateway")?.port}`,
-      });
+      await startFunction("web", { API_BASE_URL: `http://localhost:${components.get("gateway")?.port}` });
     }
   } catch (err) {
     await system.stop();

@@ -38,7 +38,11 @@ describe("container image (Dockerfile)", () => {
     const version = readFileSync(join(ROOT, ".node-version"), "utf8").trim();
     assert.equal(stages.length, 2);
     assert.equal(argDefault("NODE_IMAGE"), `node:${version}-bookworm-slim`);
-    assert.equal(process.versions.node.split(".")[0], version.split(".")[0], "the tests run another Node major");
+    assert.equal(
+      process.versions.node.split(".")[0],
+      version.split(".")[0],
+      "the tests run another Node major",
+    );
     for (const stage of stages) assert.match(stage[0] ?? "", /^FROM \$\{NODE_IMAGE\}( AS \w+)?$/);
   });
 

@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import type { Collection, MongoClient } from "mongodb";
 import { createKafka, createProducer, type Producer } from "../../functions/shared/kafka.ts";
 import type { PurchaseDoc } from "../../functions/shared/purchase.ts";
-import { type System, spawnComponent, startSystem } from "../../scripts/local/system.ts";
+import { type System, startSystem } from "../../scripts/local/system.ts";
 import { stack, testConfig, unique, waitFor } from "../helpers.ts";
 import { readRecords, recordCount } from "../kafka.ts";
 import { freshDatabase } from "../mongo.ts";
@@ -147,7 +147,7 @@ describe("end to end", () => {
     );
     await persist.stop("SIGKILL");
     await writing;
-    const restarted = await spawnComponent("purchase-persist", persist.entry, env, persist.port);
+    const restarted = await persist.respawn();
     system.components.set("purchase-persist", restarted);
     await waitFor(
       "all 200 stored",

@@ -1,6 +1,6 @@
 // The faults of the campaign, each injected into a running system and undone: the component (or the
 // broker, or the database) is back when `inject` resolves. Times are on the campaign clock.
-import { type Component, type System, spawnComponent } from "../../scripts/local/system.ts";
+import type { Component, System } from "../../scripts/local/system.ts";
 import { stack } from "../helpers.ts";
 
 export interface FaultContext {
@@ -32,13 +32,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function restart(name: string, signal: NodeJS.Signals): Fault {
   return {
     name: `${signal} ${name}`,
-    inject: async ({ system, env, clock, retired }) => {
+    inject: async ({ system, clock, retired }) => {
       const component = system.components.get(name);
       if (!component) throw new Error(`no component ${name}`);
       const injectedAt = clock();
       const exitCode = await component.stop(signal);
       retired.push(component);
-      const again = await spawnComponent(name, component.entry, env, component.port);
+      const again = await component.respawn();
       system.components.set(name, again);
       return { injectedAt, restoredAt: clock(), ...(signal === "SIGTERM" ? { exitCode } : {}) };
     },

@@ -1,0 +1,121 @@
+// Runs a function's image the way a Knative revision runs it: read-only root filesystem, uid 1000,
+// no capabilities, no privilege escalation, PORT set, the ConfigMap's environment
+// (knative/base/config.yaml) plus the Secret's key and the Service's own env, K_SERVICE /
+// K_REVISION / K_CONFIGURATION set. The engine is CONTAINER_ENGINE (scripts/container-engine.sh
+// sets it, and CONTAINERS_CONF for podman's quirks here). Host networking: the container reaches
+// the local Kafka and FerretDB on 127.0.0.1, and listens on a port of the host's; that is the one
+// difference from a pod, where PORT is 8080 in a network namespace of its own.
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { parse } from "yaml";
+import type { Component } from "./system.ts";
+
+export const ENGINE = process.env.CONTAINER_ENGINE ?? "podman";
+const PREFIX = process.env.IMAGE_PREFIX ?? "purchases";
+const TAG = process.env.IMAGE_TAG ?? "local";
+export const imageOf = (fn: string) => `${PREFIX}/${fn}:${TAG}`;
+
+/** The environment a revision of `fn` gets from its manifest: ConfigMap, Secret key, own env. */
+export function manifestEnv(root: string, fn: string): Record<string, string> {
+  const config = parse(readFileSync(join(root, "knative/base/config.yaml"), "utf8"));
+  const service = parse(readFileSync(join(root, `knative/base/services/${fn}.yaml`), "utf8"));
+  const container = service.spec.template.spec.containers[0];
+  const own = Object.fromEntries(
+    (container.env ?? [])
+      .filter((e: { value?: string }) => e.value !== undefined)
+      .map((e: { name: string; value: string }) => [e.name, e.value]),
+  );
+  return { ...config.data, MONGODB_URI: "mongodb://set-by-the-secret/purchases", ...own };
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+let counter = 0;
+
+export interface ContainerOptions {
+  root: string;
+  /** The function: its image is imageOf(fn), its manifest knative/base/services/<fn>.yaml. */
+  fn: string;
+  /** On top of the manifest's environment. */
+  env?: Record<string, string>;
+  /** The host port it listens on (PORT); 0 picks a free one. */
+  port?: number;
+  onLine?: (name: string, line: string) => void;
+}
+
+/** Starts `fn`'s image in the foreground (its output is the component's); resolves once it runs. */
+export async function startContainer(opts: ContainerOptions): Promise<Component> {
+  const { root, fn, env = {}, onLine } = opts;
+  const hostPort = opts.port || (await freePort());
+  const name = `purchases-${fn}-${process.pid}-${counter++}`;
+  const revision = `${fn}-00001`;
+  const fullEnv: Record<string, string> = {
+    ...manifestEnv(root, fn),
+    ...env,
+    PORT: String(hostPort),
+    K_SERVICE: fn,
+    K_CONFIGURATION: fn,
+    K_REVISION: revision,
+  };
+  const args = [
+    "run",
+    "--rm",
+    "--name",
+    name,
+    "--label",
+    "purchases.local=1",
+    "--read-only",
+    "--user",
+    "1000:1000",
+    "--cap-drop",
+    "ALL",
+    "--security-opt",
+    "no-new-privileges",
+    "--network",
+    "host",
+    ...Object.entries(fullEnv).flatMap(([k, v]) => ["--env", `${k}=${v}`]),
+    imageOf(fn),
+  ];
+  const child = spawn(ENGINE, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  const onData = (d: Buffer) => {
+    const text = d.toString();
+    out = (out + text).slice(-200_000);
+    if (onLine) for (const line of text.split("\n")) if (line.trim()) onLine(fn, line);
+  };
+  child.stdout?.on("data", onData);
+  child.stderr?.on("data", onData);
+  return {
+    name: fn,
+    entry: imageOf(fn),
+    port: hostPort,
+    url: `http://127.0.0.1:${hostPort}`,
+    child,
+    output: () => out,
+    respawn: () => startContainer({ ...opts, port: hostPort }),
+    stop: async (signal = "SIGTERM") => {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      const exited = once(child, "exit");
+      // The engine delivers the signal to the container's PID 1 (node); `run` exits with its code.
+      spawnSync(ENGINE, ["kill", "--signal", signal, name], { stdio: "ignore" });
+      const [code] = await exited;
+      return code as number | null;
+    },
+  };
+}
+
+/** Removes containers this harness started and a killed test run left behind. */
+export function removeLeftoverContainers() {
+  const ids = spawnSync(ENGINE, ["ps", "-aq", "--filter", "label=purchases.local=1"], { encoding: "utf8" });
+  const list = ids.stdout.split("\n").filter(Boolean);
+  if (list.length > 0) spawnSync(ENGINE, ["rm", "-f", ...list], { stdio: "ignore" });
+}
