@@ -59,7 +59,10 @@ describe("deploy manifests: well-formed", () => {
     const badRoute = structuredClone(route.obj);
     badRoute.spec.rules[0].backendRef = badRoute.spec.rules[0].backendRefs;
     badRoute.spec.hostname = "localhost";
-    assert.match(problems(badRoute).join("\n"), /backendRef\b[\s\S]*hostname\b|hostname\b[\s\S]*backendRef\b/);
+    assert.match(
+      problems(badRoute).join("\n"),
+      /backendRef\b[\s\S]*hostname\b|hostname\b[\s\S]*backendRef\b/,
+    );
   });
 
   test("When each Knative Service is validated with @kubernetes-models/knative, then it is valid", () => {
