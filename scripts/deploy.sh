@@ -19,7 +19,10 @@
 #   - Strimzi >= 0.49 with a Kafka cluster `purchases` in namespace `kafka` (or an existing Kafka:
 #     then edit the bootstrap servers and drop kafka-source/kafka-topics.yaml)
 #   - MongoDB 6.0 or later reachable from the cluster
-#   - ingress-nginx for knative/base/ingress.yaml (hosts localhost and api.localhost)
+#   - Gateway API CRDs (v1, standard channel) and an implementation with a Gateway that accepts
+#     routes from namespace purchases: knative/base/http-routes.yaml attaches to
+#     istio-system/knative-gateway (another one: knative/overlays/gateway); hosts localhost and
+#     api.localhost
 #   - docker or podman, logged in to <registry>; optional: kn (then services go through
 #     `kn service apply`, which waits for each one)
 set -euo pipefail
@@ -151,7 +154,7 @@ else
 fi
 cat <<EOF
 
-Through the Ingress (ingress-nginx; map localhost and api.localhost to its address if needed):
+Through the Gateway (HTTPRoutes; map localhost and api.localhost to its address if needed):
   web page        http://localhost/
   API             http://api.localhost/items   http://api.localhost/buy   http://api.localhost/getAllUserBuys/<user_id>
 Cluster-local only: purchases (management API), purchase-persist (KafkaSource sink).

@@ -6,7 +6,7 @@ import { loadConfig, ManifestError, resolveConfig } from "./manifest.ts";
 
 const real = readFileSync(new URL("../kafka-source.yaml", import.meta.url), "utf8");
 const sinkEnv = { KAFKA_SOURCE_SINK_URL: "http://localhost:8103/" };
-const minimal = (spec: string) => `apiVersion: sources.knative.dev/v1beta1
+const minimal = (spec: string) => `apiVersion: sources.knative.dev/v1
 kind: KafkaSource
 metadata: { name: s }
 spec:
@@ -82,6 +82,20 @@ describe("manifest", () => {
     assert.equal(c.sink, "http://sink:8080/");
     assert.equal(c.deadLetter, undefined);
     assert.equal(c.source.namespace, "default");
+  });
+
+  test("When the manifest is sources.knative.dev/v1beta1, then it is read as the same v1 spec", () => {
+    assert.match(real, /^apiVersion: sources\.knative\.dev\/v1$/m, "the project's manifest is v1");
+    const older = real.replace(/^apiVersion: .*$/m, "apiVersion: sources.knative.dev/v1beta1");
+    assert.deepEqual(resolveConfig(older, sinkEnv), resolveConfig(real, sinkEnv));
+  });
+
+  test("When the apiVersion is not one eventing-kafka-broker serves, then the error names both it does", () => {
+    const removed = minimal("").replace("sources.knative.dev/v1", "sources.knative.dev/v1alpha1");
+    assert.throws(
+      () => resolveConfig(removed, {}),
+      /apiVersion: must be sources\.knative\.dev\/v1 or sources\.knative\.dev\/v1beta1/,
+    );
   });
 
   test("When the sink is a ref and no KAFKA_SOURCE_SINK_URL is set, then the error says so", () => {

@@ -1,4 +1,4 @@
-// Reads the KafkaSource manifest (sources.knative.dev/v1beta1) the cluster uses and turns it into the
+// Reads the KafkaSource manifest (sources.knative.dev/v1, or v1beta1) the cluster uses and turns it into the
 // dispatcher's config, with the local overrides from the environment that main.ts documents.
 // Defaults are KafkaSource's: initialOffset latest, ordering ordered, no retries, no backoff delay,
 // a 600 s per-attempt timeout (eventing-kafka-broker WebClientCloudEventSender.DEFAULT_TIMEOUT_MS).

@@ -1,5 +1,9 @@
-// The KafkaSource manifest's shape (sources.knative.dev/v1beta1), the fields the dispatcher uses,
-// with KafkaSource's defaults: initialOffset latest, ordering ordered, no retries.
+// The KafkaSource manifest's shape, the fields the dispatcher uses, with KafkaSource's defaults:
+// initialOffset latest, ordering ordered, no retries.
+// Versions: sources.knative.dev/v1 (the project's), and v1beta1, because eventing-kafka-broker
+// still serves it (as the storage version) at knative-v1.23 and its spec is the same field for
+// field (control-plane/pkg/apis/sources/v1beta1/kafka_conversion.go copies each one), so a user's
+// older manifest still runs here. Anything else (v1alpha1 was removed upstream) is refused.
 import * as v from "valibot";
 import { parseDuration } from "./duration.ts";
 
@@ -27,8 +31,10 @@ const Destination = v.pipe(
   v.check((d) => d.ref !== undefined || d.uri !== undefined, "needs a ref or a uri"),
 );
 
+export const KAFKA_SOURCE_VERSIONS = ["sources.knative.dev/v1", "sources.knative.dev/v1beta1"] as const;
+
 export const ManifestSchema = v.object({
-  apiVersion: v.pipe(v.string(), v.startsWith("sources.knative.dev/", "must be sources.knative.dev/*")),
+  apiVersion: v.picklist(KAFKA_SOURCE_VERSIONS, `must be ${KAFKA_SOURCE_VERSIONS.join(" or ")}`),
   kind: v.literal("KafkaSource", "must be KafkaSource"),
   metadata: v.object({ name: text("name"), namespace: v.optional(v.string(), "default") }),
   spec: v.object({

@@ -1,5 +1,5 @@
-// Local stand-in for the cluster ingress (knative/base/ingress.yaml): routes the public API paths on one
-// port to the functions, so the web page and curl see what they see behind api.localhost.
+// Local stand-in for the cluster's Gateway (knative/base/http-routes.yaml): routes the public API paths
+// on one port to the functions, so the web page and curl see what they see behind api.localhost.
 // /metrics and the management API are not routed, as in the cluster.
 import { serve } from "@hono/node-server";
 import { type Context, Hono } from "hono";
@@ -15,6 +15,20 @@ export interface Routes {
   items: string;
   userPurchases: string;
 }
+
+/**
+ * The HTTPRoutes' rules for api.localhost (knative/base/http-routes.yaml), as Gateway API path
+ * matches; test/deploy/routes.test.ts fails when the two differ.
+ */
+export const PUBLIC_ROUTES: readonly { type: "Exact" | "PathPrefix"; path: string; to: keyof Routes }[] = [
+  { type: "Exact", path: "/buy", to: "buy" },
+  { type: "Exact", path: "/health", to: "buy" },
+  { type: "Exact", path: "/", to: "buy" },
+  { type: "Exact", path: "/openapi.json", to: "buy" },
+  { type: "Exact", path: "/docs", to: "buy" },
+  { type: "Exact", path: "/items", to: "items" },
+  { type: "PathPrefix", path: "/getAllUserBuys", to: "userPurchases" },
+];
 
 // fetch() refuses to send these (forbidden methods), so they cannot reach a function: the gateway
 // answers 405 itself, with the Allow header the function gives for OPTIONS on the same path.

@@ -2,7 +2,7 @@
 // variables functions/shared/config.ts reads, the KafkaSource's references resolve, and ports,
 // probes, security and autoscaling are what issue 6 asks for.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { ConfigSchema, loadConfig } from "../../functions/shared/config.ts";
@@ -31,7 +31,7 @@ const container = (s: Obj) => s.spec.template.spec.containers[0] as Obj;
 const annotations = (s: Obj) => (s.spec.template.metadata?.annotations ?? {}) as Record<string, string>;
 const configMap = find(objects, "v1", "ConfigMap", "purchases-config");
 const secretTemplate = parseFile("knative/mongodb-secret.template.yaml")[0]?.obj;
-const source = find(objects, "sources.knative.dev/v1beta1", "KafkaSource", "purchases-source");
+const source = find(objects, "sources.knative.dev/v1", "KafkaSource", "purchases-source");
 
 const CUSTOMER_FACING = ["buy", "items", "user-purchases", "web"];
 const INTERNAL = ["purchases", "purchase-persist"];
@@ -286,91 +286,6 @@ describe("deploy manifests: autoscaling and visibility", () => {
     const visibility = (name: string) => service(name).metadata.labels?.["networking.knative.dev/visibility"];
     for (const name of INTERNAL) assert.equal(visibility(name), "cluster-local", name);
     for (const name of CUSTOMER_FACING) assert.equal(visibility(name), undefined, name);
-  });
-});
-
-describe("deploy manifests: Ingress", () => {
-  const ingresses = ofKind(objects, "networking.k8s.io/v1", "Ingress").map((d) => d.obj);
-  const rules = ingresses.flatMap((ing) =>
-    ing.spec.rules.flatMap((r: Obj) =>
-      r.http.paths.map((p: Obj) => ({
-        ingress: ing,
-        host: r.host,
-        path: p.path,
-        type: p.pathType,
-        to: p.backend.service,
-      })),
-    ),
-  );
-  /** The backend a request reaches, as the Ingress spec defines matching (Exact, then longest Prefix). */
-  const route = (host: string, path: string) => {
-    const candidates = rules.filter(
-      (r) =>
-        r.host === host &&
-        (r.type === "Exact"
-          ? r.path === path
-          : path === r.path || path.startsWith(`${r.path.replace(/\/$/, "")}/`)),
-    );
-    candidates.sort(
-      (a, b) => Number(b.type === "Exact") - Number(a.type === "Exact") || b.path.length - a.path.length,
-    );
-    return candidates[0]?.to.name as string | undefined;
-  };
-
-  test("When a request reaches the Ingress, then localhost serves the page and both hosts route the API by path", () => {
-    const expected: [string, string, string | undefined][] = [
-      ["localhost", "/", "web"],
-      ["localhost", "/js/main.js", "web"],
-      ["localhost", "/buy", "buy"],
-      ["localhost", "/health", "buy"],
-      ["localhost", "/items", "items"],
-      ["localhost", "/getAllUserBuys/u-1", "user-purchases"],
-      ["api.localhost", "/", "buy"],
-      ["api.localhost", "/buy", "buy"],
-      ["api.localhost", "/health", "buy"],
-      ["api.localhost", "/items", "items"],
-      ["api.localhost", "/getAllUserBuys/u-1", "user-purchases"],
-      ["api.localhost", "/getAllUserBuysX", undefined],
-      ["api.localhost", "/openapi.json", "buy"],
-      ["api.localhost", "/docs", "buy"],
-    ];
-    for (const [host, path, to] of expected) assert.equal(route(host, path), to, `${host}${path}`);
-  });
-
-  test("When a request asks for /metrics, probes or the management API, then no Ingress routes it", () => {
-    for (const host of ["localhost", "api.localhost"]) {
-      for (const path of ["/metrics", "/livez", "/readyz", "/purchases/u-1", "/api/purchases"]) {
-        assert.equal(route(host, path), undefined, `${host}${path}`);
-      }
-    }
-    const internal = new Set(INTERNAL);
-    for (const r of rules) assert.ok(!internal.has(r.to.name), `${r.host}${r.path} -> ${r.to.name}`);
-  });
-
-  test("When the page's files are requested on localhost, then each one in web/ reaches the web function", () => {
-    for (const entry of readdirSync(join(ROOT, "web"), { withFileTypes: true })) {
-      if (entry.name.includes(".test.")) continue;
-      const path = entry.isDirectory() ? `/${entry.name}/x.js` : `/${entry.name}`;
-      assert.equal(route("localhost", path), "web", `web/${entry.name} is not routed`);
-    }
-  });
-
-  test("When nginx proxies to a Knative Service, then it targets its Service on port 80 with the Host rewritten", () => {
-    for (const ing of ingresses) {
-      assert.equal(ing.spec.ingressClassName, "nginx");
-      const backends = new Set(rules.filter((r) => r.ingress === ing).map((r) => r.to.name));
-      assert.equal(backends.size, 1, `${ing.metadata.name}: upstream-vhost applies to the whole Ingress`);
-      const [name] = backends;
-      assert.ok(
-        services.some((s) => s.metadata.name === name),
-        `${name} is not a Knative Service`,
-      );
-      assert.equal(
-        ing.metadata.annotations?.["nginx.ingress.kubernetes.io/upstream-vhost"],
-        `${name}.${NAMESPACE}.svc.cluster.local`,
-      );
-      for (const r of rules.filter((x) => x.ingress === ing)) assert.equal(r.to.port.number, 80);
-    }
   });
 });
 

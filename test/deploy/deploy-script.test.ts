@@ -25,7 +25,9 @@ function fakeTools({ engineWorks = true, kn = false } = {}) {
     writeFileSync(join(bin, name), `#!/bin/sh\necho "${name} $*" >> "${log}"\n${body}\n`);
     chmodSync(join(bin, name), 0o755);
   };
+  // Both engines, so that a real one installed in /usr/bin is never reached.
   tool("docker", engineWorks ? "exit 0" : 'echo "Cannot connect to the Docker daemon" >&2; exit 1');
+  tool("podman", engineWorks ? "exit 0" : 'echo "Cannot connect to Podman" >&2; exit 1');
   tool(
     "kubectl",
     realKubectl

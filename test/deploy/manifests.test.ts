@@ -1,6 +1,8 @@
 // The manifests are well-formed: YAML parses, each object matches the upstream schema of its
-// kind (unknown fields included), and kustomize builds the base and the registry overlay.
+// kind (unknown fields included), the @kubernetes-models validators (current CRD models) accept
+// them, and kustomize builds every entry point and overlay.
 import assert from "node:assert/strict";
+import { dirname } from "node:path";
 import { describe, test } from "node:test";
 import { ScaledObject } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject";
 import { TriggerAuthentication } from "@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication";
@@ -42,7 +44,7 @@ describe("deploy manifests: well-formed", () => {
     const found = problems(bad).join("\n");
     for (const key of ["pth", "timeoutSecond", "lables"]) assert.match(found, new RegExp(key));
 
-    const [source] = ofKind(loadObjects(), "sources.knative.dev/v1beta1", "KafkaSource");
+    const [source] = ofKind(loadObjects(), "sources.knative.dev/v1", "KafkaSource");
     assert.ok(source);
     const badSource = structuredClone(source.obj);
     badSource.spec.delivery.deadLetterSinkRef = badSource.spec.delivery.deadLetterSink;
@@ -50,6 +52,16 @@ describe("deploy manifests: well-formed", () => {
     assert.match(
       problems(badSource).join("\n"),
       /deadLetterSinkRef[\s\S]*consumerGroupId|consumerGroupId[\s\S]*deadLetterSinkRef/,
+    );
+
+    const [route] = ofKind(loadObjects(), "gateway.networking.k8s.io/v1", "HTTPRoute");
+    assert.ok(route);
+    const badRoute = structuredClone(route.obj);
+    badRoute.spec.rules[0].backendRef = badRoute.spec.rules[0].backendRefs;
+    badRoute.spec.hostname = "localhost";
+    assert.match(
+      problems(badRoute).join("\n"),
+      /backendRef\b[\s\S]*hostname\b|hostname\b[\s\S]*backendRef\b/,
     );
   });
 
@@ -89,6 +101,25 @@ describe("deploy manifests: kustomize", {
 }, () => {
   const key = (o: Record<string, { name?: string; namespace?: string }> & { kind?: string }) =>
     `${o.kind} ${o.metadata?.namespace}/${o.metadata?.name}`;
+
+  test("When every kustomization (entry points and overlays) is built, then each renders objects that match their schemas", () => {
+    const dirs = kustomizations().map((d) => dirname(d.file));
+    for (const dir of [
+      "knative",
+      "knative/base",
+      "kafka-source",
+      "knative/overlays/registry",
+      "knative/overlays/gateway",
+    ]) {
+      assert.ok(dirs.includes(dir), `${dir} has no kustomization.yaml`);
+    }
+    for (const dir of dirs) {
+      const built = kustomizeBuild(dir);
+      assert.ok(built.length > 0, `${dir} renders nothing`);
+      const failures = built.flatMap((o) => problems(o).map((p) => `${dir}: ${key(o)}: ${p}`));
+      assert.deepEqual(failures, []);
+    }
+  });
 
   test("When the base is built, then it holds every manifest object except the Secret template", () => {
     const built = kustomizeBuild("knative").map(key).sort();

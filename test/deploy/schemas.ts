@@ -3,9 +3,15 @@
 // server (the @kubernetes-models validators allow unknown fields).
 // - Knative Service: serving.knative.dev/v1, the fields Knative admits (pkg/apis/serving
 //   fieldmask.go: PodSpecMask, ContainerMask, SecurityContextMask, ProbeMask...; k8s_validation.go).
-// - KafkaSource sources.knative.dev/v1beta1 and KafkaSink eventing.knative.dev/v1alpha1: the CRD
-//   schemas of eventing-kafka-broker (control-plane/config/eventing-kafka-broker/100-source and
-//   100-sink) and the Go types they come from.
+// - KafkaSource sources.knative.dev/v1: the v1 version of eventing-kafka-broker's CRD at tag
+//   knative-v1.23.0, control-plane/config/eventing-kafka-broker/100-source/100-kafka-source.yaml
+//   (generated from control-plane/pkg/apis/sources/v1/kafka_types.go and bindings/v1).
+//   Its webhook's rules (ordering, delivery durations, consumers, KEDA annotations) are checked
+//   by scripts/admission (test/deploy/admission.test.ts).
+// - KafkaSink eventing.knative.dev/v1alpha1, still its only version at knative-v1.23.0:
+//   control-plane/config/eventing-kafka-broker/100-sink/100-kafka-sink.yaml.
+// - HTTPRoute gateway.networking.k8s.io/v1: Gateway API's standard-channel CRD (config/crd/
+//   standard/gateway.networking.k8s.io_httproutes.yaml), the fields these routes may use.
 // - KafkaTopic kafka.strimzi.io/v1: Strimzi's CRD (packaging/install/cluster-operator/043-Crd-kafkatopic.yaml).
 import * as v from "valibot";
 
@@ -192,7 +198,7 @@ const SecretValueFromSource = v.strictObject({
   secretKeyRef: opt(v.strictObject({ key: str, name: opt(str), optional: opt(bool) })),
 });
 export const KafkaSourceSchema = v.strictObject({
-  apiVersion: v.literal("sources.knative.dev/v1beta1"),
+  apiVersion: v.literal("sources.knative.dev/v1"),
   kind: v.literal("KafkaSource"),
   metadata: ObjectMeta,
   spec: v.strictObject({
@@ -220,6 +226,8 @@ export const KafkaSourceSchema = v.strictObject({
             user: opt(SecretValueFromSource),
             password: opt(SecretValueFromSource),
             type: opt(SecretValueFromSource),
+            roleARN: opt(SecretValueFromSource),
+            tokenProvider: opt(SecretValueFromSource),
           }),
         ),
         tls: opt(
@@ -279,41 +287,77 @@ export const KafkaTopicSchema = v.strictObject({
   }),
 });
 
-// ---------------------------------------------------------------- Kubernetes core
-const IngressBackend = v.strictObject({
-  service: v.strictObject({
-    name: dnsLabel,
-    port: v.pipe(
-      v.strictObject({ number: opt(int), name: opt(str) }),
-      v.check((p) => (p.number === undefined) !== (p.name === undefined), "port needs number or name"),
-    ),
-  }),
+// ---------------------------------------------------------------- Gateway API
+const PathMatch = v.strictObject({
+  type: v.picklist(["Exact", "PathPrefix", "RegularExpression"]),
+  value: v.pipe(str, v.startsWith("/"), v.maxLength(1024)),
 });
-export const IngressSchema = v.strictObject({
-  apiVersion: v.literal("networking.k8s.io/v1"),
-  kind: v.literal("Ingress"),
-  metadata: ObjectMeta,
-  spec: v.strictObject({
-    ingressClassName: opt(str),
-    defaultBackend: opt(IngressBackend),
-    tls: opt(v.array(v.strictObject({ hosts: opt(v.array(str)), secretName: opt(str) }))),
-    rules: v.array(
-      v.strictObject({
-        host: opt(str),
-        http: v.strictObject({
-          paths: v.array(
-            v.strictObject({
-              path: v.pipe(str, v.startsWith("/")),
-              pathType: v.picklist(["Exact", "Prefix", "ImplementationSpecific"]),
-              backend: IngressBackend,
-            }),
-          ),
+const HTTPRouteRule = v.strictObject({
+  name: opt(str),
+  matches: opt(
+    v.pipe(
+      v.array(
+        v.strictObject({
+          path: opt(PathMatch),
+          method: opt(str),
+          headers: opt(v.array(v.strictObject({ type: opt(str), name: str, value: str }))),
         }),
+      ),
+      v.maxLength(64),
+    ),
+  ),
+  filters: opt(
+    v.array(
+      v.strictObject({
+        type: v.picklist(["URLRewrite", "RequestHeaderModifier", "ResponseHeaderModifier"]),
+        urlRewrite: opt(v.strictObject({ hostname: opt(str), path: opt(v.looseObject({ type: str })) })),
+        requestHeaderModifier: opt(v.looseObject({})),
+        responseHeaderModifier: opt(v.looseObject({})),
       }),
     ),
+  ),
+  backendRefs: opt(
+    v.array(
+      v.strictObject({
+        group: opt(str),
+        kind: opt(str),
+        name: dnsLabel,
+        namespace: opt(dnsLabel),
+        port: opt(v.pipe(int, v.minValue(1), v.maxValue(65535))),
+        weight: opt(int),
+      }),
+    ),
+  ),
+  timeouts: opt(v.strictObject({ request: opt(str), backendRequest: opt(str) })),
+});
+export const HTTPRouteSchema = v.strictObject({
+  apiVersion: v.literal("gateway.networking.k8s.io/v1"),
+  kind: v.literal("HTTPRoute"),
+  metadata: ObjectMeta,
+  spec: v.strictObject({
+    parentRefs: v.pipe(
+      v.array(
+        v.strictObject({
+          group: opt(str),
+          kind: opt(str),
+          namespace: opt(dnsLabel),
+          name: dnsLabel,
+          sectionName: opt(str),
+          port: opt(int),
+        }),
+      ),
+      v.minLength(1),
+    ),
+    hostnames: opt(
+      v.array(
+        v.pipe(str, v.regex(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/)),
+      ),
+    ),
+    rules: v.pipe(v.array(HTTPRouteRule), v.minLength(1), v.maxLength(16)),
   }),
 });
 
+// ---------------------------------------------------------------- Kubernetes core
 export const ConfigMapSchema = v.strictObject({
   apiVersion: v.literal("v1"),
   kind: v.literal("ConfigMap"),
@@ -342,15 +386,32 @@ export const KustomizationSchema = v.strictObject({
   kind: v.literal("Kustomization"),
   resources: opt(v.array(str)),
   images: opt(v.array(v.strictObject({ name: str, newName: opt(str), newTag: opt(str), digest: opt(str) }))),
+  patches: opt(
+    v.array(
+      v.strictObject({
+        path: opt(str),
+        patch: opt(str),
+        target: opt(
+          v.strictObject({
+            group: opt(str),
+            version: opt(str),
+            kind: opt(str),
+            name: opt(str),
+            namespace: opt(str),
+          }),
+        ),
+      }),
+    ),
+  ),
 });
 
 /** The schema for every apiVersion/kind the manifests may contain; anything else is an error. */
 export const SCHEMAS: Record<string, v.GenericSchema> = {
   "serving.knative.dev/v1 Service": KnativeServiceSchema,
-  "sources.knative.dev/v1beta1 KafkaSource": KafkaSourceSchema,
+  "sources.knative.dev/v1 KafkaSource": KafkaSourceSchema,
   "eventing.knative.dev/v1alpha1 KafkaSink": KafkaSinkSchema,
   "kafka.strimzi.io/v1 KafkaTopic": KafkaTopicSchema,
-  "networking.k8s.io/v1 Ingress": IngressSchema,
+  "gateway.networking.k8s.io/v1 HTTPRoute": HTTPRouteSchema,
   "v1 ConfigMap": ConfigMapSchema,
   "v1 Secret": SecretSchema,
   "v1 Namespace": NamespaceSchema,
