@@ -10,7 +10,7 @@ pick_container_engine() {
   local e="${CONTAINER_ENGINE:-}"
   if [ -z "$e" ]; then
     if command -v docker >/dev/null && docker info >/dev/null 2>&1; then e=docker
-    elif command -v podman >/dev/null; then e=podman
+    elif command -v podman >/dev/null && podman info >/dev/null 2>&1; then e=podman
     else return 1
     fi
   fi

@@ -66,23 +66,21 @@ echo "deploy: ${FUNCTIONS[*]} as $REGISTRY/purchases/<function>:$TAG${DRY_RUN:+ 
 command -v kubectl >/dev/null || [ -n "$DRY_RUN" ] || die "kubectl not found (https://kubernetes.io/docs/tasks/tools/)"
 ENGINE=""
 if [ -n "$BUILD" ]; then
-  for e in docker podman; do
-    if command -v "$e" >/dev/null && "$e" info >/dev/null 2>&1; then ENGINE="$e"; break; fi
-  done
-  if [ -z "$ENGINE" ]; then
+  source scripts/container-engine.sh
+  if ! pick_container_engine; then
     [ -n "$DRY_RUN" ] || die "no working container engine: install docker or podman (and start it), or use --no-build"
-    ENGINE=docker
+    CONTAINER_ENGINE=docker
   fi
+  ENGINE="$CONTAINER_ENGINE"
 fi
 KN=""; command -v kn >/dev/null && KN=kn
 
 # ---------------------------------------------------------------- images
+# Built by the same script as `npm run images` (PLATFORM passes through to it), then pushed.
 if [ -n "$BUILD" ]; then
-  for fn in "${FUNCTIONS[@]}"; do
-    image="$REGISTRY/purchases/$fn:$TAG"
-    run "$ENGINE" build -f Dockerfile --build-arg "FUNCTION=$fn" ${PLATFORM:+--platform "$PLATFORM"} -t "$image" .
-    run "$ENGINE" push "$image"
-  done
+  bash scripts/images.sh --prefix "$REGISTRY/purchases" --tag "$TAG" ${DRY_RUN:+--dry-run} "${FUNCTIONS[@]}" \
+    || die "building the images failed"
+  for fn in "${FUNCTIONS[@]}"; do run "$ENGINE" push "$REGISTRY/purchases/$fn:$TAG"; done
 fi
 
 # ---------------------------------------------------------------- manifests

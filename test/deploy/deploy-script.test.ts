@@ -61,7 +61,13 @@ describe("scripts/deploy.sh", () => {
     assert.equal(r.code, 0, r.err);
     for (const fn of names) {
       const image = `registry.example.com:5000/team/purchases/${fn}:t1`;
-      assert.ok(r.out.includes(`docker build -f Dockerfile --build-arg FUNCTION=${fn} -t ${image} .`), fn);
+      assert.match(
+        r.out,
+        new RegExp(
+          `docker build -f Dockerfile --build-arg FUNCTION=${fn} --build-arg NODE_IMAGE=\\S+ -t ${image} \\.`,
+        ),
+        fn,
+      );
       assert.ok(r.out.includes(`docker push ${image}`), fn);
       if (realKubectl)
         assert.ok(r.out.includes(`newName: registry.example.com:5000/team/purchases/${fn}`), fn);
