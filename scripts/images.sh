@@ -51,11 +51,22 @@ run() {
   [ -n "$DRY_RUN" ] || "$@"
 }
 
+has_image() { "$ENGINE" image inspect "$1" >/dev/null 2>&1; }
+# Fully qualified: podman matches a short name against any local image ending in it, which would
+# take the local base for the official one.
+qualified() {
+  case "$1" in
+    localhost/* | *.*/* | *:*/*) echo "$1" ;;
+    */*) echo "docker.io/$1" ;;
+    *) echo "docker.io/library/$1" ;;
+  esac
+}
+
 NODE_VERSION="$(tr -d ' \n' <.node-version)"
 NODE_IMAGE="$(sed -n 's/^ARG NODE_IMAGE=//p' Dockerfile)"
 [ -n "$NODE_IMAGE" ] || die "the Dockerfile has no ARG NODE_IMAGE default"
+NODE_IMAGE="$(qualified "$NODE_IMAGE")"
 LOCAL_BASE="localhost/purchases-base/node:$NODE_VERSION-bookworm-slim"
-has_image() { "$ENGINE" image inspect "$1" >/dev/null 2>&1; }
 
 # The official image if it is here or can be pulled, else the local equivalent (built once).
 resolve_base() {

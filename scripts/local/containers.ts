@@ -74,6 +74,9 @@ export async function startContainer(opts: ContainerOptions): Promise<Component>
     "--label",
     "purchases.local=1",
     "--read-only",
+    // podman mounts a writable tmpfs on /tmp, /run and /var/tmp of a read-only container; a pod
+    // with readOnlyRootFilesystem has none.
+    ...(ENGINE === "podman" ? ["--read-only-tmpfs=false"] : []),
     "--user",
     "1000:1000",
     "--cap-drop",
@@ -97,6 +100,7 @@ export async function startContainer(opts: ContainerOptions): Promise<Component>
   return {
     name: fn,
     entry: imageOf(fn),
+    container: name,
     port: hostPort,
     url: `http://127.0.0.1:${hostPort}`,
     child,

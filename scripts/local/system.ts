@@ -22,6 +22,8 @@ export interface Component {
   child: ChildProcess;
   output: () => string;
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+  /** The container's name, when it runs as an image. */
+  container?: string;
   /** Starts it again, same port and environment (after a stop or a crash). */
   respawn: () => Promise<Component>;
 }
@@ -117,6 +119,34 @@ export async function waitReady(c: Component, timeoutMs = 90_000): Promise<void>
   }
 }
 
+export interface FunctionOptions {
+  /** A folder of functions/. */
+  name: string;
+  runtime?: Runtime;
+  env?: Record<string, string>;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  onLine?: (name: string, line: string) => void;
+}
+
+/** Starts one function as a process or as its image; resolves once it listens (not yet ready). */
+export function startFunction({
+  name,
+  runtime = defaultRuntime(),
+  env = {},
+  port = 0,
+  onLine,
+}: FunctionOptions) {
+  if (runtime === "process") return spawnComponent(name, `functions/${name}/server.ts`, env, port, onLine);
+  // A container does not inherit this process's environment: the local stack's addresses go in.
+  const config = loadConfig({ ...process.env, ...env });
+  const local = {
+    KAFKA_BOOTSTRAP_SERVERS: config.KAFKA_BOOTSTRAP_SERVERS.join(","),
+    MONGODB_URI: config.MONGODB_URI,
+  };
+  return startContainer({ root: ROOT, fn: name, env: { ...local, ...env }, port, onLine });
+}
+
 export interface System {
   components: Map<string, Component>;
   url: (name: string) => string;
@@ -129,33 +159,19 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const port = (name: string) => opts.ports?.[name] ?? 0;
   const runtime = opts.runtime ?? defaultRuntime();
   const config = loadConfig({ ...process.env, ...env });
-  // A container does not inherit this process's environment: the local stack's addresses go in.
-  const local = {
-    KAFKA_BOOTSTRAP_SERVERS: config.KAFKA_BOOTSTRAP_SERVERS.join(","),
-    MONGODB_URI: config.MONGODB_URI,
-  };
   const start = async (name: string, entry: string, extra: Record<string, string> = {}) => {
     const c = await spawnComponent(name, entry, { ...env, ...extra }, port(name), opts.onLine);
     components.set(name, c);
     return c;
   };
-  const startFunction = async (name: string, extra: Record<string, string> = {}) => {
-    const c =
-      runtime === "container"
-        ? await startContainer({
-            root: ROOT,
-            fn: name,
-            env: { ...local, ...env, ...extra },
-            port: port(name),
-            onLine: opts.onLine,
-          })
-        : await spawnComponent(
-            name,
-            `functions/${name}/server.ts`,
-            { ...env, ...extra },
-            port(name),
-            opts.onLine,
-          );
+  const startOne = async (name: string, extra: Record<string, string> = {}) => {
+    const c = await startFunction({
+      name,
+      runtime,
+      env: { ...env, ...extra },
+      port: port(name),
+      onLine: opts.onLine,
+    });
     components.set(name, c);
     await waitReady(c);
     return c;
@@ -175,12 +191,12 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   try {
     await ensureTopics(env);
     const [persist, purchases, items, buy] = await Promise.all([
-      startFunction("purchase-persist"),
-      startFunction("purchases"),
-      startFunction("items"),
-      startFunction("buy"),
+      startOne("purchase-persist"),
+      startOne("purchases"),
+      startOne("items"),
+      startOne("buy"),
     ]);
-    const userPurchases = await startFunction("user-purchases", {
+    const userPurchases = await startOne("user-purchases", {
       CUSTOMER_MANAGEMENT_API_URL: purchases.url,
     });
     // The dispatcher reads the cluster's KafkaSource manifest; point it at this system's broker,
@@ -197,7 +213,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       GATEWAY_ROUTES: JSON.stringify({ buy: buy.url, items: items.url, userPurchases: userPurchases.url }),
     });
     if (existsSync(`${ROOT}/functions/web/server.ts`)) {
-      await startFunction("web", { API_BASE_URL: `http://localhost:${components.get("gateway")?.port}` });
+      await startOne("web", { API_BASE_URL: `http://localhost:${components.get("gateway")?.port}` });
     }
   } catch (err) {
     await system.stop();
