@@ -13,6 +13,7 @@ import { parseBenchArgs, USAGE, UsageError } from "./args.ts";
 import { coldstartFigure } from "./coldstart.ts";
 import { describeEnvironment, startLocalStack } from "./environment.ts";
 import { freshnessFigure } from "./freshness.ts";
+import { imageFigure } from "./image.ts";
 import { ingestFigure } from "./ingest.ts";
 import { persistFigure } from "./persist.ts";
 import { buildBundles, killAll, listFunctions, sourceEntry } from "./procs.ts";
@@ -30,6 +31,7 @@ const RUN = {
   read: readFigure,
   freshness: freshnessFigure,
   coldstart: coldstartFigure,
+  image: imageFigure,
 };
 /** The functions each figure starts (bundled once per run). */
 const NEEDS: Record<FigureName, string[]> = {
@@ -38,6 +40,7 @@ const NEEDS: Record<FigureName, string[]> = {
   read: ["purchases"],
   freshness: ["buy", "purchase-persist", "purchases"],
   coldstart: listFunctions(),
+  image: listFunctions(),
 };
 
 let args: ReturnType<typeof parseBenchArgs>;

@@ -41,36 +41,22 @@ export async function freePort(): Promise<number> {
 
 let counter = 0;
 
-export interface ContainerOptions {
-  root: string;
-  /** The function: its image is imageOf(fn), its manifest knative/base/services/<fn>.yaml. */
-  fn: string;
-  /** On top of the manifest's environment. */
-  env?: Record<string, string>;
-  /** The host port it listens on (PORT); 0 picks a free one. */
-  port?: number;
-  onLine?: (name: string, line: string) => void;
-}
-
-/** Starts `fn`'s image in the foreground (its output is the component's); resolves once it runs. */
-export async function startContainer(opts: ContainerOptions): Promise<Component> {
-  const { root, fn, env = {}, onLine } = opts;
-  const hostPort = opts.port || (await freePort());
-  const name = `purchases-${fn}-${process.pid}-${counter++}`;
-  const revision = `${fn}-00001`;
-  const fullEnv: Record<string, string> = {
-    ...manifestEnv(root, fn),
-    ...env,
-    PORT: String(hostPort),
-    K_SERVICE: fn,
-    K_CONFIGURATION: fn,
-    K_REVISION: revision,
-  };
-  const args = [
+/**
+ * `run` arguments for a container as a Knative revision's: read-only root filesystem, uid 1000, no
+ * capabilities, no privilege escalation, host network; `extra` goes before the image (volumes).
+ */
+export function runArgs(opts: {
+  name: string;
+  image: string;
+  env: Record<string, string>;
+  command?: string[];
+  extra?: string[];
+}): string[] {
+  return [
     "run",
     "--rm",
     "--name",
-    name,
+    opts.name,
     "--label",
     "purchases.local=1",
     "--read-only",
@@ -85,9 +71,45 @@ export async function startContainer(opts: ContainerOptions): Promise<Component>
     "no-new-privileges",
     "--network",
     "host",
-    ...Object.entries(fullEnv).flatMap(([k, v]) => ["--env", `${k}=${v}`]),
-    imageOf(fn),
+    ...Object.entries(opts.env).flatMap(([k, v]) => ["--env", `${k}=${v}`]),
+    ...(opts.extra ?? []),
+    opts.image,
+    ...(opts.command ?? []),
   ];
+}
+
+export interface ContainerOptions {
+  root: string;
+  /** The function: its image is imageOf(fn), its manifest knative/base/services/<fn>.yaml. */
+  fn: string;
+  /** On top of the manifest's environment. */
+  env?: Record<string, string>;
+  /** The host port it listens on (PORT); 0 picks a free one. */
+  port?: number;
+  onLine?: (name: string, line: string) => void;
+  /** Another image and command, without the manifest's environment (the bench's floor). */
+  image?: string;
+  command?: string[];
+  /** `run` arguments before the image (volumes). */
+  extra?: string[];
+}
+
+/** Starts `fn`'s image in the foreground (its output is the component's); resolves once it runs. */
+export async function startContainer(opts: ContainerOptions): Promise<Component> {
+  const { root, fn, env = {}, onLine } = opts;
+  const hostPort = opts.port || (await freePort());
+  const name = `purchases-${fn}-${process.pid}-${counter++}`;
+  const revision = `${fn}-00001`;
+  const image = opts.image ?? imageOf(fn);
+  const fullEnv: Record<string, string> = {
+    ...(opts.image ? {} : manifestEnv(root, fn)),
+    ...env,
+    PORT: String(hostPort),
+    K_SERVICE: fn,
+    K_CONFIGURATION: fn,
+    K_REVISION: revision,
+  };
+  const args = runArgs({ name, image, env: fullEnv, command: opts.command, extra: opts.extra });
   const child = spawn(ENGINE, args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const onData = (d: Buffer) => {
@@ -99,7 +121,7 @@ export async function startContainer(opts: ContainerOptions): Promise<Component>
   child.stderr?.on("data", onData);
   return {
     name: fn,
-    entry: imageOf(fn),
+    entry: image,
     container: name,
     port: hostPort,
     url: `http://127.0.0.1:${hostPort}`,

@@ -45,7 +45,7 @@ export interface SystemOptions {
   runtime?: Runtime;
 }
 
-/** Spawns `node --import tsx entry` and resolves once it logs that it is listening. */
+/** Spawns `node [--import tsx] entry` and resolves once it logs that it is listening. */
 export async function spawnComponent(
   name: string,
   entry: string,
@@ -54,7 +54,9 @@ export async function spawnComponent(
   onLine?: (name: string, line: string) => void,
   timeoutMs = 30_000,
 ): Promise<Component> {
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+  // A bundle (.mjs) runs as the image runs it; TypeScript sources through tsx.
+  const args = entry.endsWith(".ts") ? ["--import", "tsx", entry] : [entry];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],

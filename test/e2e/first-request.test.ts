@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { FIRST_REQUESTS } from "../../scripts/local/first-request.ts";
 import { type Component, defaultRuntime, ensureTopics, startFunction } from "../../scripts/local/system.ts";
 import { isolatedPipeline, unique } from "../helpers.ts";
 import { freshDatabase } from "../mongo.ts";
@@ -42,40 +43,17 @@ async function firstRequestAfterReady(name: string, request: (url: string) => Pr
 }
 
 const user = unique("first-user");
-const json = (body: unknown) => ({
-  method: "POST",
-  headers: { "content-type": "application/json" },
-  body: JSON.stringify(body),
-});
+const first = (name: string, extra: Record<string, string> = {}) =>
+  firstRequestAfterReady(name, (url) => FIRST_REQUESTS[name]?.send(url, user) as Promise<Response>, extra);
 
 describe(`first request right after readiness (${runtime})`, () => {
   test("When buy reports ready, then its first POST /buy is accepted (202), not 503", async () => {
-    const { res } = await firstRequestAfterReady("buy", (url) =>
-      fetch(`${url}/buy`, json({ username: user, user_id: user })),
-    );
+    const { res } = await first("buy");
     assert.equal(res.status, 202, await res.text());
   });
 
   test("When purchase-persist reports ready, then its first event is stored (200)", async () => {
-    const { res } = await firstRequestAfterReady("purchase-persist", (url) =>
-      fetch(url, {
-        method: "POST",
-        headers: {
-          "ce-specversion": "1.0",
-          "ce-id": unique("first-event"),
-          "ce-source": "/test/first-request",
-          "ce-type": "com.example.purchase",
-          "content-type": "application/json",
-        },
-        body: JSON.stringify({
-          username: user,
-          user_id: user,
-          item_name: "Coffee Mug",
-          price: 12.5,
-          timestamp: "2026-11-21T10:00:00.000Z",
-        }),
-      }),
-    );
+    const { res } = await first("purchase-persist");
     assert.equal(res.status, 200, await res.clone().text());
     assert.equal(((await res.json()) as { status: string }).status, "stored");
     assert.equal(await db.collection.countDocuments({ user_id: user }), 1);
@@ -83,31 +61,23 @@ describe(`first request right after readiness (${runtime})`, () => {
 
   let managementUrl = "";
   test("When the management API reports ready, then its first history read answers 200", async () => {
-    const { component, res } = await firstRequestAfterReady("purchases", (url) =>
-      fetch(`${url}/purchases/${user}`),
-    );
+    const { component, res } = await first("purchases");
     managementUrl = component.url;
     assert.equal(res.status, 200, await res.text());
   });
 
   test("When user-purchases reports ready, then its first history read answers 200", async () => {
-    const { res } = await firstRequestAfterReady(
-      "user-purchases",
-      (url) => fetch(`${url}/getAllUserBuys/${user}`),
-      { CUSTOMER_MANAGEMENT_API_URL: managementUrl },
-    );
+    const { res } = await first("user-purchases", { CUSTOMER_MANAGEMENT_API_URL: managementUrl });
     assert.equal(res.status, 200, await res.text());
   });
 
   test("When items reports ready, then its first catalog read answers 200", async () => {
-    const { res } = await firstRequestAfterReady("items", (url) => fetch(`${url}/items`));
+    const { res } = await first("items");
     assert.equal(res.status, 200, await res.text());
   });
 
   test("When web reports ready, then its first page load answers 200", async () => {
-    const { res } = await firstRequestAfterReady("web", (url) => fetch(`${url}/`), {
-      API_BASE_URL: "http://localhost:8000",
-    });
+    const { res } = await first("web", { API_BASE_URL: "http://localhost:8000" });
     assert.equal(res.status, 200, await res.text());
   });
 });
