@@ -14,6 +14,8 @@ export interface Case {
   /** Path and query exactly as sent (already percent-encoded where meant). */
   path: string;
   headers?: Record<string, string>;
+  /** Headers exactly as sent, a name possibly twice (fetch would join repeats into one). */
+  rawHeaders?: [string, string][];
   body?: Uint8Array;
 }
 
