@@ -145,6 +145,7 @@ describe(`bad-input campaign (seed ${SEED})`, () => {
           const body = JSON.parse(text);
           assert.equal(typeof body.error, "string", shown);
           assert.equal(typeof body.message, "string", shown);
+          if (c.error) assert.equal(body.error, c.error, shown);
           assert.equal(changed, undefined, `${changed}: ${shown}`);
         });
       }

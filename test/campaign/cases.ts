@@ -17,6 +17,8 @@ export interface Case {
   /** Headers exactly as sent, a name possibly twice (fetch would join repeats into one). */
   rawHeaders?: [string, string][];
   body?: Uint8Array;
+  /** The error code it must be refused with, where one is certain. */
+  error?: string;
 }
 
 /** mulberry32: a tiny seeded PRNG, enough to pick values reproducibly. */

@@ -52,7 +52,7 @@ export function eventCases(rng: Rng, runId: string): Case[] {
     "content-type": "application/json",
   });
   const cases: Case[] = [];
-  const add = (name: string, h: Record<string, string>, body: Uint8Array | undefined) =>
+  const add = (name: string, h: Record<string, string>, body: Uint8Array | undefined, error?: string) =>
     cases.push({
       endpoint: ENDPOINT,
       name,
@@ -61,6 +61,7 @@ export function eventCases(rng: Rng, runId: string): Case[] {
       path: "/",
       headers: h,
       body,
+      ...(error ? { error } : {}),
     });
   const without = (h: Record<string, string>, key: string) =>
     Object.fromEntries(Object.entries(h).filter(([k]) => k !== key));
@@ -120,8 +121,9 @@ export function eventCases(rng: Rng, runId: string): Case[] {
 
   // Impossible dates (issue 14, item 4): the shape is right, the day does not exist.
   for (const timestamp of ["2026-02-30T00:00:00Z", "2026-02-29T12:00:00Z", "2026-04-31T10:00:00+02:00"])
-    add(`data timestamp ${timestamp}`, headers(), json({ ...purchase(), timestamp }));
-  add("binary: ce-time 2026-02-30", { ...headers(), "ce-time": "2026-02-30T00:00:00Z" }, json(purchase()));
+    add(`data timestamp ${timestamp}`, headers(), json({ ...purchase(), timestamp }), "invalid_data");
+  const feb30 = { ...headers(), "ce-time": "2026-02-30T00:00:00Z" };
+  add("binary: ce-time 2026-02-30", feb30, json(purchase()), "invalid_event");
 
   // Repeated attribute headers: Node would join two ce-id into the id "a, b".
   for (const name of ["ce-id", "ce-source", "ce-type", "ce-specversion", "content-type"]) {
@@ -134,6 +136,7 @@ export function eventCases(rng: Rng, runId: string): Case[] {
       path: "/",
       rawHeaders: [...Object.entries(h), [name, h[name] ?? ""]],
       body: json(purchase()),
+      error: "invalid_event",
     });
   }
 
@@ -156,6 +159,7 @@ export function eventCases(rng: Rng, runId: string): Case[] {
     "collision: own (source, id), another purchase id",
     held.own,
     json({ ...held.data, id: `${runId}-other` }),
+    "identity_conflict",
   );
 
   // Encodings.
@@ -202,8 +206,14 @@ export function eventCases(rng: Rng, runId: string): Case[] {
     "structured: both data and data_base64",
     structured,
     json(event({ data_base64: Buffer.from(JSON.stringify(purchase())).toString("base64") })),
+    "invalid_event",
   );
-  add("structured: time 2026-02-30", structured, json(event({ time: "2026-02-30T10:00:00Z" })));
+  add(
+    "structured: time 2026-02-30",
+    structured,
+    json(event({ time: "2026-02-30T10:00:00Z" })),
+    "invalid_event",
+  );
 
   // Batched mode is not accepted (KafkaSource sends one event per request).
   const batch = { "content-type": "application/cloudevents-batch+json" };
