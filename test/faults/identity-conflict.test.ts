@@ -153,7 +153,11 @@ describe("fault campaign: reused identities", () => {
     await plain("Lamp", 35);
     await waitFor("the Lamp stored", async () => (await items(user)).length === 2, 30_000);
     const lamp = await db.collection.findOne({ user_id: user, item_name: "Lamp" });
-    assert.equal(lamp?.event_id, `${chair?.event_id}@${lamp?.event_time?.toISOString()}`, "the same partition/offset");
+    assert.equal(
+      lamp?.event_id,
+      `${chair?.event_id}@${lamp?.event_time?.toISOString()}`,
+      "the same partition/offset",
+    );
     assert.notEqual(lamp?._id, chair?._id);
     assert.equal(await recordCount(dlq), 1, "nothing more dead-lettered");
   });
