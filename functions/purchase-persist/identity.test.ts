@@ -3,8 +3,9 @@
 // rule still deduplicate their redeliveries.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { v5 as uuidv5 } from "uuid";
 import { unique } from "../../test/helpers.ts";
-import { persistFixture, purchase } from "./test-support.ts";
+import { KAFKA_SOURCE, persistFixture, purchase } from "./test-support.ts";
 
 let fx: Awaited<ReturnType<typeof persistFixture>>;
 before(async () => {
@@ -110,6 +111,8 @@ describe("purchase-persist: identity conflicts", () => {
     const legacy = await (await fx.post({ "ce-id": id }, purchase({ user_id: user }))).json();
     const doc = await fx.collection.findOne({ _id: legacy.id });
     assert.equal(doc?.event_time, undefined);
+    // The id the previous version derived for a wrapped record: UUIDv5 of source and id alone.
+    assert.equal(legacy.id, uuidv5(`${KAFKA_SOURCE}\n${id}`, "9b8e51b6-3a51-4f0e-8d4c-6f0a1d2e7c33"));
 
     const again = await fx.post(
       { "ce-id": id, "ce-time": "2026-11-21T10:00:01.000Z" },
