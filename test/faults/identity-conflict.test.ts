@@ -90,6 +90,7 @@ describe("fault campaign: reused identities", () => {
     await waitFor("the Laptop stored", async () => (await items(user)).length === 1, 30_000);
     const [laptop] = await db.collection.find({ user_id: user }).toArray();
 
+    const duplicatesBefore = await metric(/purchases_duplicate_total\{[^}]*\} (\d+)/);
     await send(purchase(user, "Desk", 249));
     await waitFor("a dead letter", async () => (await recordCount(dlq)) === 1, 30_000);
     const [letter] = await readRecords(dlq, 1);
@@ -100,7 +101,8 @@ describe("fault campaign: reused identities", () => {
     assert.match(reason, new RegExp(`stored purchase ${laptop?._id} `));
     assert.deepEqual(await items(user), ["Laptop"]);
     assert.equal(await metric(/purchases_rejected_total\{reason="identity_conflict"[^}]*\} (\d+)/), 1);
-    assert.equal(await metric(/purchases_duplicate_total\{[^}]*\} (\d+)/), 0, "not counted as a duplicate");
+    const duplicates = await metric(/purchases_duplicate_total\{[^}]*\} (\d+)/);
+    assert.equal(duplicates, duplicatesBefore, "not counted as a duplicate");
 
     const replay = await dlqTool("replay", `0:${letter?.offset}`, "--new-id", "--topic", dlq, "--to", topic);
     assert.equal(replay.code, 0, replay.out);
@@ -129,6 +131,12 @@ describe("fault campaign: reused identities", () => {
     await dispatcher?.stop();
     await admin.deleteTopics({ topics: [topic], timeout: 10_000 });
     await waitFor("the topic gone", async () => !(await admin.listTopics({ timeout: 5000 })).includes(topic));
+    // Kafka drops a group's committed offsets of a deleted topic; before it has, a restarted
+    // consumer would resume the new topic at the old position (past the record of this test).
+    await waitFor("the group's offsets of the deleted topic dropped", async () => {
+      const committed = await admin.fetchOffsets({ groupId: group, timeout: 5000 });
+      return !committed.some((t) => t.topic === topic && t.partitions.some((p) => Number(p.offset) >= 0));
+    });
     await waitFor("the topic recreated", async () => {
       await ensureTopic(admin, { topic, partitions: 3 });
       return (await admin.fetchTopicOffsets(topic)).length === 3;
