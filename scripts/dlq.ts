@@ -6,11 +6,14 @@
 //   node --import tsx scripts/dlq.ts replay <offset|partition:offset> [...] [--to purchases]
 //     produces the chosen dead letters to --to as binary-mode CloudEvents with their original id,
 //     source, type, data and key (without the knativeerror* extensions), so dedup by id still holds.
+//     --new-id gives each a new id instead (derived from its DLQ position; the old one kept as the
+//     extension originalid): the way out of a 422 identity_conflict (README, Dead letters).
 // Kafka: $KAFKA_BOOTSTRAP_SERVERS; defaults: --topic $KAFKA_DLQ_TOPIC, --to $KAFKA_TOPIC.
 import { loadConfig } from "../functions/shared/config.ts";
 import { createAdmin, createKafka, createProducer } from "../functions/shared/kafka.ts";
 import {
   describe,
+  namedPurchaseId,
   parseArgs,
   replayMessage,
   select,
@@ -42,7 +45,16 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const chosen = select(records, cmd.positions);
-    const messages = chosen.map(replayMessage);
+    const messages = chosen.map((r) => replayMessage(r, { newId: cmd.newId }));
+    for (const r of cmd.newId ? chosen : []) {
+      const named = namedPurchaseId(r);
+      if (named) {
+        console.error(
+          `warning: ${r.partition}:${r.offset} names its purchase id ${named} in its data: a new event id ` +
+            "does not change it, so a purchase that conflicts on it will be refused again",
+        );
+      }
+    }
     const producer = createProducer(kafka, { timeoutMs: 10_000 });
     await producer.connect();
     try {
@@ -54,7 +66,8 @@ async function main(argv: string[]): Promise<number> {
       await producer.disconnect();
     }
     for (const [i, r] of chosen.entries()) {
-      console.log(`replayed ${r.partition}:${r.offset} id=${messages[i]?.headers.ce_id} to ${cmd.to}`);
+      const was = cmd.newId ? ` (was ${messages[i]?.headers.ce_originalid})` : "";
+      console.log(`replayed ${r.partition}:${r.offset} id=${messages[i]?.headers.ce_id}${was} to ${cmd.to}`);
     }
     return 0;
   } finally {

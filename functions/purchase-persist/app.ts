@@ -1,8 +1,11 @@
 // purchase-persist: the KafkaSource sink. Accepts one CloudEvent per POST (binary or structured
 // mode), validates it, and stores the purchase exactly once in effect.
 // Status codes follow the KafkaSource delivery contract (../shared/KNATIVE.md):
-//   2xx stored or already stored; 400 invalid (not retried: dead-lettered);
+//   2xx stored or already stored (the same purchase); 400 invalid, 422 identity conflict (another
+//   purchase holds the event's identity; neither is retried: dead-lettered);
 //   429 too many writes pending, 503 database unavailable (both retried).
+
+import type { IncomingMessage } from "node:http";
 import { HTTP } from "cloudevents";
 import type { Collection, MongoClient } from "mongodb";
 import { Counter, Histogram } from "prom-client";
@@ -14,8 +17,9 @@ import { serviceInfo } from "../shared/info.ts";
 import { errorFields } from "../shared/logging.ts";
 import { ping } from "../shared/mongo.ts";
 import type { PurchaseDoc } from "../shared/purchase.ts";
-import { createBatcher } from "./batcher.ts";
-import { declaredAttributes, toPurchaseDoc } from "./event.ts";
+import { createBatcher, type Outcome } from "./batcher.ts";
+import { declaredAttributes, repeatedAttributeHeaders, toPurchaseDoc } from "./event.ts";
+import { conflictError } from "./identity.ts";
 
 export const MAX_EVENT_BYTES = 64 * 1024;
 
@@ -95,6 +99,18 @@ export function createApp(deps: PersistDeps) {
       rejected.inc({ reason: "overloaded" });
       throw Errors.overloaded(`${maxPending} writes are already pending; retry later`);
     }
+    // Served by Node, repeated headers are visible in the raw list (app.request in tests has none).
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    const repeated = repeatedAttributeHeaders(incoming?.rawHeaders ?? []);
+    if (repeated.length > 0)
+      return reject(
+        "invalid_event",
+        new AppError(
+          400,
+          "invalid_event",
+          `invalid CloudEvent: header ${repeated.join(", ")} sent more than once`,
+        ),
+      );
     const headers = Object.fromEntries(c.req.raw.headers);
     const bytes = await readBody(c, MAX_EVENT_BYTES).catch((err: AppError) =>
       reject(err.status === 413 ? "too_large" : "incomplete", err),
@@ -118,18 +134,30 @@ export function createApp(deps: PersistDeps) {
       return reject(mapped.reason, new AppError(400, mapped.reason, mapped.message, mapped.details));
 
     const { doc } = mapped;
+    let outcome: Outcome;
     try {
-      const outcome = await batcher.submit(doc);
-      if (outcome === "duplicate") duplicates.inc();
-      else {
-        persisted.inc();
-        eventAge.observe(Math.max(0, (Date.now() - doc.timestamp.getTime()) / 1000));
-      }
-      return c.json({ status: outcome === "duplicate" ? "duplicate" : "stored", id: doc._id }, 200);
+      outcome = await batcher.submit(doc, mapped.ids);
     } catch (err) {
       logger.warn("store failed; the event will be retried", { ...errorFields(err), eventId: event.id });
       throw Errors.databaseUnavailable("the database did not acknowledge the write; retry later");
     }
+    if (outcome.status === "conflict") {
+      logger.warn("identity conflict: a different purchase holds this event's identity; not stored", {
+        event: { source: doc.event_source, id: doc.event_id },
+        storedId: outcome.stored._id,
+        differences: outcome.differences,
+      });
+      return reject("identity_conflict", conflictError(outcome.stored, outcome.differences));
+    }
+    if (outcome.status === "duplicate") {
+      duplicates.inc();
+      // The id it is stored under: one stored before its time counted has another derived id.
+      return c.json({ status: "duplicate", id: outcome.stored._id }, 200);
+    }
+    persisted.inc();
+    eventAge.observe(Math.max(0, (Date.now() - doc.timestamp.getTime()) / 1000));
+    return c.json({ status: "stored", id: doc._id }, 200);
   });
+
   return { app, drain: batcher.drain };
 }

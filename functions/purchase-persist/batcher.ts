@@ -1,15 +1,23 @@
 // Group commit: concurrent deliveries are coalesced into one insertMany (ordered: false), and each
-// caller's promise settles only when its own document is durably written (or known duplicate).
+// caller's promise settles only when its own document is durably written, or proven a duplicate or
+// an identity conflict (./identity.ts) by reading what holds its keys.
 // Hand-written because no library batches MongoDB writes with per-item results.
 import { type Collection, MongoBulkWriteError } from "mongodb";
 import type { PurchaseDoc } from "../shared/purchase.ts";
+import { type Difference, type IdSource, judge, requalified } from "./identity.ts";
 
-export type Outcome = "inserted" | "duplicate";
+export type Outcome =
+  | { status: "inserted" }
+  | { status: "duplicate"; stored: PurchaseDoc }
+  | { status: "conflict"; stored: PurchaseDoc; differences: Difference[] };
 
 interface Pending {
   doc: PurchaseDoc;
+  ids: IdSource;
   resolve: (o: Outcome) => void;
   reject: (err: unknown) => void;
+  /** Already moved to its time-qualified identity once. */
+  requalified?: boolean;
 }
 
 export interface BatcherOptions {
@@ -54,7 +62,7 @@ export function createBatcher(collection: Collection<PurchaseDoc>, opts: Batcher
         batch.map((p) => p.doc),
         { ordered: false, writeConcern: { w: "majority", journal: true } },
       );
-      for (const p of batch) p.resolve("inserted");
+      for (const p of batch) p.resolve({ status: "inserted" });
     } catch (err) {
       if (!(err instanceof MongoBulkWriteError)) {
         for (const p of batch) p.reject(err);
@@ -68,19 +76,44 @@ export function createBatcher(collection: Collection<PurchaseDoc>, opts: Batcher
       for (const e of [err.writeErrors].flat()) failed.set(e.index, e.code);
       const accounted = err.result.insertedCount + failed.size === batch.length;
       const durable = !err.writeConcernError;
+      const collided: Pending[] = [];
       batch.forEach((p, i) => {
         const code = failed.get(i);
-        if (code === 11000) p.resolve("duplicate");
-        else if (code === undefined && accounted && durable) p.resolve("inserted");
+        if (code === 11000) collided.push(p);
+        else if (code === undefined && accounted && durable) p.resolve({ status: "inserted" });
         else p.reject(err);
       });
+      await Promise.all(collided.map(settleCollision));
+    }
+  }
+
+  // One equality find per key, for the collided documents only. Not one $in/$or find for the whole
+  // batch: FerretDB 1.24 runs only equality filters inside PostgreSQL and decodes the whole
+  // collection for $in or $or (measured: 2-5 s at 20k documents, against 20-50 ms).
+  async function settleCollision(p: Pending) {
+    try {
+      const { doc } = p;
+      const byId = await collection.findOne({ _id: doc._id });
+      const byIdentity = byId
+        ? null
+        : await collection.findOne({ event_source: doc.event_source, event_id: doc.event_id });
+      const verdict = judge(doc, p.ids, byId, byIdentity);
+      if (verdict.status === "requalify" && !p.requalified) {
+        queue.unshift({ ...p, doc: requalified(doc), requalified: true });
+      } else if (verdict.status === "duplicate" || verdict.status === "conflict") {
+        p.resolve(verdict);
+      } else {
+        p.reject(new Error(`duplicate key for ${doc._id}, but no stored document holds its keys`));
+      }
+    } catch (err) {
+      p.reject(err);
     }
   }
 
   return {
-    submit(doc: PurchaseDoc): Promise<Outcome> {
+    submit(doc: PurchaseDoc, ids: IdSource): Promise<Outcome> {
       return new Promise<Outcome>((resolve, reject) => {
-        queue.push({ doc, resolve, reject });
+        queue.push({ doc, ids, resolve, reject });
         if (queue.length >= maxBatch || maxWaitMs === 0) flush();
         else schedule();
       });

@@ -32,6 +32,11 @@ export const Errors = {
       Connection: "close",
     }),
   notFound: (message = "no such route") => new AppError(404, "not_found", message),
+  // 422, not 409: the KafkaSource retries 409 (KNATIVE.md) and a conflict never heals by itself;
+  // not 400 either, which says the event is malformed when it is well-formed but contradicts a
+  // stored purchase. Both 400 and 422 go straight to the dead-letter sink.
+  identityConflict: (message: string, details?: unknown) =>
+    new AppError(422, "identity_conflict", message, details),
   kafkaUnavailable: (message: string) =>
     new AppError(503, "kafka_unavailable", message, undefined, { "Retry-After": "1" }),
   databaseUnavailable: (message: string) =>
@@ -78,6 +83,7 @@ const codeByStatus: Record<number, string> = {
   405: "method_not_allowed",
   413: "payload_too_large",
   415: "unsupported_media_type",
+  422: "unprocessable_content",
 };
 
 export function onError(logger: Logger): ErrorHandler {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import * as v from "valibot";
 import { decodeCursor, encodeCursor, HistoryQuerySchema } from "./history.ts";
-import { USERNAME_PATTERN, UserIdSchema, UsernameSchema } from "./purchase.ts";
+import { isCalendarDate, USERNAME_PATTERN, UserIdSchema, UsernameSchema } from "./purchase.ts";
 
 // The rule in words, as it was written before it became one pattern for the OpenAPI document.
 const CONTROL = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
@@ -68,5 +68,31 @@ describe("cursor", () => {
     for (const cursor of ["", "abc", "1.", ".abc", "1.a=", "1e3.abc", "1000000000000000.a"]) {
       assert.equal(v.is(HistoryQuerySchema, { cursor }), false, cursor);
     }
+  });
+});
+
+describe("isCalendarDate", () => {
+  test("When the day does not exist in its month, then false; leap years follow the Gregorian rule", () => {
+    for (const ok of [
+      "2026-01-31",
+      "2026-02-28",
+      "2028-02-29",
+      "2000-02-29",
+      "2026-04-30",
+      "2026-12-31T23:59:59Z",
+    ])
+      assert.equal(isCalendarDate(ok), true, ok);
+    for (const bad of [
+      "2026-02-29",
+      "2026-02-30",
+      "1900-02-29",
+      "2100-02-29",
+      "2026-04-31",
+      "2026-13-01",
+      "2026-00-10",
+      "2026-01-00",
+      "x",
+    ])
+      assert.equal(isCalendarDate(bad), false, bad);
   });
 });

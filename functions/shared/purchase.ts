@@ -62,9 +62,27 @@ const PriceSchema = v.pipe(
   v.check((p) => Math.abs(p * 100 - Math.round(p * 100)) < 1e-6, "must have at most 2 decimals"),
 );
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Whether the date part of an RFC 3339 timestamp is a day of the calendar (RFC 3339 §5.7: the day
+ * must exist in its month and year). valibot's isoTimestamp checks the shape only, and Date rolls an
+ * impossible day over (2026-02-30 becomes 2026-03-02). Written here because it is six lines: no
+ * date library is in the project, and Temporal (which refuses such a date) is not in Node 20.
+ */
+export function isCalendarDate(timestamp: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(timestamp);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+  return days !== undefined && day >= 1 && day <= days;
+}
+
 const TimestampSchema = v.pipe(
   v.string("must be a string"),
   v.isoTimestamp("must be an ISO 8601 timestamp with a time zone"),
+  v.check(isCalendarDate, "must be a day of the calendar (no February 30)"),
   v.transform((s) => new Date(s)),
   v.check((d) => !Number.isNaN(d.getTime()), "must be a valid date"),
 );
@@ -109,6 +127,8 @@ export interface PurchaseDoc {
   created_at: Date;
   event_id: string;
   event_source: string;
+  /** A wrapped plain record's time (the Kafka record timestamp): part of its identity. */
+  event_time?: Date;
 }
 
 export const toCents = (price: number) => Math.round(price * 100);

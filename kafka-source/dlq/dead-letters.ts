@@ -1,12 +1,18 @@
 // Pure: dead letters (binary-mode Kafka CloudEvents the dispatcher produced) -> readable summaries and
 // replayable records, and the argument parsing of scripts/dlq.ts.
+import { v5 as uuidv5 } from "uuid";
 import { type KafkaBinaryMessage, toKafkaBinary, withoutAttributes } from "../dispatcher/binding.ts";
 import { type KafkaRecord, parseCloudEventRecord } from "../dispatcher/mapping.ts";
 
 export const USAGE = `usage:
   node --import tsx scripts/dlq.ts list [--topic <dlq topic>] [--limit N]
-  node --import tsx scripts/dlq.ts replay <offset|partition:offset> [...] [--topic <dlq topic>] [--to <topic>]
+  node --import tsx scripts/dlq.ts replay <offset|partition:offset> [...] [--topic <dlq topic>] [--to <topic>] [--new-id]
+--new-id: the replayed event gets a new id (the same one each time for the same dead letter) and keeps
+  the old one as the extension originalid: for a 422 identity_conflict, whose identity is taken
 defaults: --topic $KAFKA_DLQ_TOPIC (purchases-dlq), --to $KAFKA_TOPIC (purchases); Kafka: $KAFKA_BOOTSTRAP_SERVERS`;
+
+// Namespace of the ids --new-id gives (RFC 9562 UUIDv5 of the dead letter's position).
+const REPLAY_NAMESPACE = "4d7c2a8e-5b1f-4e63-9a0d-2f8b6c1e7a54";
 
 export class UsageError extends Error {}
 
@@ -17,6 +23,7 @@ export type Command =
       topic: string;
       to: string;
       positions: Array<{ partition?: number; offset: number }>;
+      newId: boolean;
     };
 
 export function parseArgs(argv: string[], defaults: { topic: string; to: string }): Command {
@@ -30,6 +37,10 @@ export function parseArgs(argv: string[], defaults: { topic: string; to: string 
       continue;
     }
     const name = arg.slice(2);
+    if (name === "new-id") {
+      flags[name] = "true";
+      continue;
+    }
     if (!["topic", "to", "limit"].includes(name)) throw new UsageError(`unknown option ${arg}`);
     const value = rest[++i];
     if (value === undefined || value.startsWith("--")) throw new UsageError(`${arg} needs a value`);
@@ -38,7 +49,7 @@ export function parseArgs(argv: string[], defaults: { topic: string; to: string 
   const topic = flags.topic ?? defaults.topic;
   if (command === "list") {
     if (positional.length) throw new UsageError(`list takes no arguments, got ${positional.join(" ")}`);
-    if (flags.to) throw new UsageError("--to is for replay");
+    if (flags.to || flags["new-id"]) throw new UsageError("--to and --new-id are for replay");
     const limit = flags.limit === undefined ? Number.POSITIVE_INFINITY : Number(flags.limit);
     if (flags.limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
       throw new UsageError("--limit must be a whole number >= 1");
@@ -53,7 +64,13 @@ export function parseArgs(argv: string[], defaults: { topic: string; to: string 
       if (!m) throw new UsageError(`not an offset: ${p} (use <offset> or <partition>:<offset>)`);
       return { ...(m[1] === undefined ? {} : { partition: Number(m[1]) }), offset: Number(m[2]) };
     });
-    return { command: "replay", topic, to: flags.to ?? defaults.to, positions };
+    return {
+      command: "replay",
+      topic,
+      to: flags.to ?? defaults.to,
+      positions,
+      newId: flags["new-id"] === "true",
+    };
   }
   throw new UsageError(command ? `unknown command ${command}` : "missing command");
 }
@@ -101,10 +118,26 @@ export function describe(record: KafkaRecord): string {
  * The record to put back on the source topic: the dead letter's own CloudEvent (id, source, type,
  * data, other extensions), without the knativeerror* extensions and the knativekafka* ones the
  * dispatcher adds anew, keyed as before, so consumers that dedupe by id see the same event.
+ * With `newId`, the event gets an id of its own instead: derived from the dead letter's position, so
+ * that replaying the same dead letter twice still gives one event (at-least-once holds).
  */
-export function replayMessage(record: KafkaRecord): KafkaBinaryMessage {
+export function replayMessage(record: KafkaRecord, opts: { newId?: boolean } = {}): KafkaBinaryMessage {
   const event = parseCloudEventRecord(record);
   if (!event) throw new UsageError(`${record.partition}:${record.offset} is not a CloudEvent`);
   const attributes = withoutAttributes(event.attributes, (n) => /^knative(error|kafka)/.test(n));
+  if (opts.newId) {
+    attributes.originalid = String(attributes.id);
+    attributes.id = uuidv5(`${record.topic}\n${record.partition}\n${record.offset}`, REPLAY_NAMESPACE);
+  }
   return toKafkaBinary({ ...event, attributes }, record.key);
+}
+
+/** Why --new-id will not help: the data names its purchase id, which a new event id leaves as is. */
+export function namedPurchaseId(record: KafkaRecord): string | undefined {
+  try {
+    const data = JSON.parse(parseCloudEventRecord(record)?.data?.toString("utf8") ?? "");
+    return typeof data?.id === "string" ? data.id : undefined;
+  } catch {
+    return undefined;
+  }
 }

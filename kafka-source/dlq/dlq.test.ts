@@ -79,6 +79,20 @@ describe("dlq: dead letters", () => {
     assert.equal(m.value?.toString(), '{"item_name":"book","price":-1}');
   });
 
+  test("When a dead letter is replayed with --new-id, then it gets an id from its DLQ position (the same every time) and keeps the old one as originalid", () => {
+    const m = replayMessage(asRecord(3), { newId: true });
+    assert.notEqual(m.headers.ce_id, "partition:1/offset:7");
+    assert.match(m.headers.ce_id ?? "", /^[0-9a-f-]{36}$/);
+    assert.equal(m.headers.ce_originalid, "partition:1/offset:7");
+    assert.equal(
+      m.headers.ce_source,
+      "/apis/v1/namespaces/purchases/kafkasources/purchases-source#purchases",
+    );
+    assert.equal(replayMessage(asRecord(3), { newId: true }).headers.ce_id, m.headers.ce_id);
+    assert.notEqual(replayMessage(asRecord(4), { newId: true }).headers.ce_id, m.headers.ce_id);
+    assert.equal(m.value?.toString(), '{"item_name":"book","price":-1}');
+  });
+
   test("When arguments are wrong, then a UsageError says what is wrong", () => {
     const d = { topic: "purchases-dlq", to: "purchases" };
     assert.deepEqual(parseArgs(["list", "--limit", "5"], d), {
@@ -91,7 +105,10 @@ describe("dlq: dead letters", () => {
       topic: "purchases-dlq",
       to: "x",
       positions: [{ offset: 3 }, { partition: 1, offset: 4 }],
+      newId: false,
     });
+    assert.equal((parseArgs(["replay", "3", "--new-id"], d) as { newId: boolean }).newId, true);
+    assert.throws(() => parseArgs(["list", "--new-id"], d), /--new-id are for replay/);
     assert.throws(() => parseArgs(["replay"], d), /at least one offset/);
     assert.throws(() => parseArgs(["replay", "abc"], d), /not an offset/);
     assert.throws(() => parseArgs(["list", "--limit", "0"], d), /--limit/);

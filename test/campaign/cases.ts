@@ -14,7 +14,11 @@ export interface Case {
   /** Path and query exactly as sent (already percent-encoded where meant). */
   path: string;
   headers?: Record<string, string>;
+  /** Headers exactly as sent, a name possibly twice (fetch would join repeats into one). */
+  rawHeaders?: [string, string][];
   body?: Uint8Array;
+  /** The error code it must be refused with, where one is certain. */
+  error?: string;
 }
 
 /** mulberry32: a tiny seeded PRNG, enough to pick values reproducibly. */

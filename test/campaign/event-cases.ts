@@ -5,6 +5,35 @@ import { BOM, type Case, concat, json, NOT_STRINGS, type Rng, utf8, utf16 } from
 
 const ENDPOINT = "POST / (purchase-persist CloudEvents)";
 
+/**
+ * A purchase the campaign stores before the cases run, as a CloudEvent of its own and as a wrapped
+ * plain record: the collision cases reuse their identities for other purchases.
+ */
+export function heldEvents(runId: string) {
+  const data = {
+    username: "Mallory",
+    user_id: "mallory",
+    item_name: "Laptop",
+    price: 999.99,
+    timestamp: "2026-11-21T10:00:00.000Z",
+  };
+  const own = {
+    "ce-specversion": "1.0",
+    "ce-id": `${runId}-held`,
+    "ce-source": "/bad-input",
+    "ce-type": "org.example.purchases.purchase.created.v1",
+    "content-type": "application/json",
+  };
+  const wrapped = {
+    ...own,
+    "ce-id": "partition:0/offset:0",
+    "ce-source": `/apis/v1/namespaces/purchases/kafkasources/purchases-source#${runId}`,
+    "ce-type": "dev.knative.kafka.event",
+    "ce-time": "2026-11-21T10:00:00.100Z",
+  };
+  return { data, own, wrapped };
+}
+
 export function eventCases(rng: Rng, runId: string): Case[] {
   let n = 0;
   const purchase = () => ({
@@ -23,7 +52,7 @@ export function eventCases(rng: Rng, runId: string): Case[] {
     "content-type": "application/json",
   });
   const cases: Case[] = [];
-  const add = (name: string, h: Record<string, string>, body: Uint8Array | undefined) =>
+  const add = (name: string, h: Record<string, string>, body: Uint8Array | undefined, error?: string) =>
     cases.push({
       endpoint: ENDPOINT,
       name,
@@ -32,6 +61,7 @@ export function eventCases(rng: Rng, runId: string): Case[] {
       path: "/",
       headers: h,
       body,
+      ...(error ? { error } : {}),
     });
   const without = (h: Record<string, string>, key: string) =>
     Object.fromEntries(Object.entries(h).filter(([k]) => k !== key));
@@ -89,6 +119,49 @@ export function eventCases(rng: Rng, runId: string): Case[] {
   add("event of 70 kB", headers(), json({ ...purchase(), pad: rng.text(70_000) }));
   add("event of 1 MB", headers(), json({ ...purchase(), pad: rng.text(1_000_000) }));
 
+  // Impossible dates (issue 14, item 4): the shape is right, the day does not exist.
+  for (const timestamp of ["2026-02-30T00:00:00Z", "2026-02-29T12:00:00Z", "2026-04-31T10:00:00+02:00"])
+    add(`data timestamp ${timestamp}`, headers(), json({ ...purchase(), timestamp }), "invalid_data");
+  const feb30 = { ...headers(), "ce-time": "2026-02-30T00:00:00Z" };
+  add("binary: ce-time 2026-02-30", feb30, json(purchase()), "invalid_event");
+
+  // Repeated attribute headers: Node would join two ce-id into the id "a, b".
+  for (const name of ["ce-id", "ce-source", "ce-type", "ce-specversion", "content-type"]) {
+    const h = headers();
+    cases.push({
+      endpoint: ENDPOINT,
+      name: `binary: ${name} sent twice`,
+      target: "purchase-persist",
+      method: "POST",
+      path: "/",
+      rawHeaders: [...Object.entries(h), [name, h[name] ?? ""]],
+      body: json(purchase()),
+      error: "invalid_event",
+    });
+  }
+
+  // Identity collisions: a different purchase under an identity that a stored one holds (422).
+  const held = heldEvents(runId);
+  for (const [field, value] of [
+    ["item_name", "Desk"],
+    ["price", 1],
+    ["user_id", "alice"],
+    ["timestamp", "2026-11-21T11:00:00.000Z"],
+  ] as const) {
+    add(`collision: own (source, id), another ${field}`, held.own, json({ ...held.data, [field]: value }));
+    add(
+      `collision: wrapped record, same time, another ${field}`,
+      held.wrapped,
+      json({ ...held.data, [field]: value }),
+    );
+  }
+  add(
+    "collision: own (source, id), another purchase id",
+    held.own,
+    json({ ...held.data, id: `${runId}-other` }),
+    "identity_conflict",
+  );
+
   // Encodings.
   add("random bytes", headers(), rng.bytes(64));
   const p = JSON.stringify(purchase());
@@ -129,6 +202,18 @@ export function eventCases(rng: Rng, runId: string): Case[] {
   add("structured: data is a string", structured, json(event({ data: "not json" })));
   add("structured: data is null", structured, json(event({ data: null })));
   add("structured: empty object", structured, json({}));
+  add(
+    "structured: both data and data_base64",
+    structured,
+    json(event({ data_base64: Buffer.from(JSON.stringify(purchase())).toString("base64") })),
+    "invalid_event",
+  );
+  add(
+    "structured: time 2026-02-30",
+    structured,
+    json(event({ time: "2026-02-30T10:00:00Z" })),
+    "invalid_event",
+  );
 
   // Batched mode is not accepted (KafkaSource sends one event per request).
   const batch = { "content-type": "application/cloudevents-batch+json" };

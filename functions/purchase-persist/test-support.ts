@@ -1,0 +1,48 @@
+// Test support for purchase-persist: the app on a fresh database of the real local store, and
+// CloudEvents as KafkaSource POSTs them (binary mode).
+import { freshDatabase } from "../../test/mongo.ts";
+import { createLogger } from "../shared/logging.ts";
+import { createRegistry } from "../shared/metrics.ts";
+import { createApp } from "./app.ts";
+
+export const KAFKA_SOURCE = "/apis/v1/namespaces/purchases/kafkasources/purchases-source#purchases";
+
+export async function persistFixture(prefix: string) {
+  const db = await freshDatabase(prefix, 1500);
+  const { app } = createApp({
+    logger: createLogger("silent"),
+    registry: createRegistry({ service: "purchase-persist", defaultMetrics: false }),
+    client: db.client,
+    collection: db.collection,
+    batchSize: 100,
+    batchWaitMs: 2,
+    maxPending: 1000,
+    timeoutMs: 1500,
+  });
+  /** POSTs `data` as a binary-mode CloudEvent with these ce-* headers (and the defaults). */
+  const post = (headers: Record<string, string>, data: unknown) =>
+    app.request("/", {
+      method: "POST",
+      headers: {
+        "ce-specversion": "1.0",
+        "ce-source": KAFKA_SOURCE,
+        "ce-type": "dev.knative.kafka.event",
+        "content-type": "application/json",
+        ...headers,
+      },
+      body: typeof data === "string" ? data : JSON.stringify(data),
+    });
+  /** A counter's value in the app's /metrics, 0 when absent. */
+  const metric = async (pattern: RegExp) =>
+    Number((await (await app.request("/metrics")).text()).match(pattern)?.[1] ?? 0);
+  return { ...db, app, post, metric, close: () => db.client.close() };
+}
+
+export const purchase = (over: Record<string, unknown> = {}) => ({
+  username: "dora",
+  user_id: "dora",
+  item_name: "Laptop",
+  price: 999.99,
+  timestamp: "2026-11-21T10:00:00.000Z",
+  ...over,
+});
