@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { v5 as uuidv5 } from "uuid";
 import { unique } from "../../test/helpers.ts";
-import { KAFKA_SOURCE, persistFixture, purchase } from "./test-support.ts";
+import { KAFKA_SOURCE, persistFixture, purchase } from "../../test/persist-fixture.ts";
 
 let fx: Awaited<ReturnType<typeof persistFixture>>;
 before(async () => {

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { serve } from "@hono/node-server";
 import { unique } from "../../test/helpers.ts";
-import { KAFKA_SOURCE, persistFixture, purchase } from "./test-support.ts";
+import { KAFKA_SOURCE, persistFixture, purchase } from "../../test/persist-fixture.ts";
 
 let fx: Awaited<ReturnType<typeof persistFixture>>;
 let server: ReturnType<typeof serve>;

@@ -1,9 +1,10 @@
 // Test support for purchase-persist: the app on a fresh database of the real local store, and
 // CloudEvents as KafkaSource POSTs them (binary mode).
-import { freshDatabase } from "../../test/mongo.ts";
-import { createLogger } from "../shared/logging.ts";
-import { createRegistry } from "../shared/metrics.ts";
-import { createApp } from "./app.ts";
+
+import { createApp } from "../functions/purchase-persist/app.ts";
+import { createLogger } from "../functions/shared/logging.ts";
+import { createRegistry } from "../functions/shared/metrics.ts";
+import { freshDatabase } from "./mongo.ts";
 
 export const KAFKA_SOURCE = "/apis/v1/namespaces/purchases/kafkasources/purchases-source#purchases";
 
