@@ -10,9 +10,9 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ENGINE, imageOf, startContainer } from "../local/containers.ts";
+import { engine, imageOf, startContainer } from "../local/containers.ts";
 import { FIRST_REQUESTS, type FirstRequest } from "../local/first-request.ts";
-import { ensureTopics, ROOT, spawnComponent, waitReady } from "../local/system.ts";
+import { type Component, ensureTopics, ROOT, spawnComponent, waitReady } from "../local/system.ts";
 import { listFunctions, startFunction } from "./procs.ts";
 import { median, round } from "./stats.ts";
 import { dbUri } from "./store.ts";
@@ -22,16 +22,12 @@ const FLOOR = `require("node:http").createServer((q, s) => s.end("ok")).listen(N
 process.on("SIGTERM", () => process.exit(0));`;
 const FLOOR_REQUEST: FirstRequest = { what: "GET /", expect: 200, send: (url) => fetch(url) };
 
-interface Started {
-  url: string;
-  stop: () => Promise<unknown>;
-  output: () => string;
-}
+type Started = Pick<Component, "url" | "stop" | "output" | "child">;
 
 export async function imageFigure(ctx: BenchContext): Promise<Omit<FigureResult, "name" | "seconds">> {
   const starts = ctx.quick ? 3 : 10;
   const missing = listFunctions().filter(
-    (fn) => spawnSync(ENGINE, ["image", "inspect", imageOf(fn)], { stdio: "ignore" }).status !== 0,
+    (fn) => spawnSync(engine(), ["image", "inspect", imageOf(fn)], { stdio: "ignore" }).status !== 0,
   );
   if (missing.length > 0) throw new Error(`no image for ${missing.join(", ")}: run npm run images first`);
   const base = spawnSync("bash", ["scripts/images.sh", "--print-base"], { cwd: ROOT, encoding: "utf8" });
@@ -109,7 +105,7 @@ export async function imageFigure(ctx: BenchContext): Promise<Omit<FigureResult,
     );
   }
   const notes = [
-    `${ENGINE} run of each image (read-only, uid 1000, host network) to its first successful real request; ` +
+    `${engine()} run of each image (read-only, uid 1000, host network) to its first successful real request; ` +
       `the floor is a bare node:http server started the same way from the same base image: ${floor.medianMs} ms`,
   ];
   return { rows, notes, details };
@@ -133,6 +129,8 @@ async function measure(start: () => Promise<Started>, request: FirstRequest, sta
 async function firstSuccess(c: Started, request: FirstRequest): Promise<number> {
   const deadline = performance.now() + 60_000;
   while (performance.now() < deadline) {
+    if (c.child.exitCode !== null)
+      throw new Error(`exited (${c.child.exitCode}) before ${request.what}:\n${c.output()}`);
     const res = await request.send(c.url, "bench-image").catch(() => undefined);
     await res?.body?.cancel();
     if (res?.status === request.expect) return performance.now();

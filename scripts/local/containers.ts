@@ -1,8 +1,9 @@
 // Runs a function's image the way a Knative revision runs it: read-only root filesystem, uid 1000,
 // no capabilities, no privilege escalation, PORT set, the ConfigMap's environment
 // (knative/base/config.yaml) plus the Secret's key and the Service's own env, K_SERVICE /
-// K_REVISION / K_CONFIGURATION set. The engine is CONTAINER_ENGINE (scripts/container-engine.sh
-// sets it, and CONTAINERS_CONF for podman's quirks here). Host networking: the container reaches
+// K_REVISION / K_CONFIGURATION set. The engine and its settings come from
+// scripts/container-engine.sh (docker with a daemon, else podman with this sandbox's quirks), asked
+// once per process, so the shell scripts and this harness cannot disagree. Host networking: the container reaches
 // the local Kafka and FerretDB on 127.0.0.1, and listens on a port of the host's; that is the one
 // difference from a pod, where PORT is 8080 in a network namespace of its own.
 import { spawn, spawnSync } from "node:child_process";
@@ -10,10 +11,31 @@ import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import type { Component } from "./system.ts";
 
-export const ENGINE = process.env.CONTAINER_ENGINE ?? "podman";
+let picked: string | undefined;
+
+/** docker or podman, as scripts/container-engine.sh picks it (its CONTAINERS_CONF exported here). */
+export function engine(): string {
+  if (picked) return picked;
+  const r = spawnSync(
+    "bash",
+    [
+      "-c",
+      'source scripts/container-engine.sh && pick_container_engine && echo "$CONTAINER_ENGINE $CONTAINERS_CONF"',
+    ],
+    { cwd: fileURLToPath(new URL("../..", import.meta.url)), encoding: "utf8" },
+  );
+  const [name, conf] = r.stdout.trim().split(" ");
+  if (r.status !== 0 || !name)
+    throw new Error("no container engine: install docker, or podman (scripts/install-system.sh)");
+  process.env.CONTAINER_ENGINE = name;
+  if (conf) process.env.CONTAINERS_CONF = conf;
+  picked = name;
+  return name;
+}
 const PREFIX = process.env.IMAGE_PREFIX ?? "purchases";
 const TAG = process.env.IMAGE_TAG ?? "local";
 export const imageOf = (fn: string) => `${PREFIX}/${fn}:${TAG}`;
@@ -62,7 +84,7 @@ export function runArgs(opts: {
     "--read-only",
     // podman mounts a writable tmpfs on /tmp, /run and /var/tmp of a read-only container; a pod
     // with readOnlyRootFilesystem has none.
-    ...(ENGINE === "podman" ? ["--read-only-tmpfs=false"] : []),
+    ...(engine() === "podman" ? ["--read-only-tmpfs=false"] : []),
     "--user",
     "1000:1000",
     "--cap-drop",
@@ -110,7 +132,7 @@ export async function startContainer(opts: ContainerOptions): Promise<Component>
     K_REVISION: revision,
   };
   const args = runArgs({ name, image, env: fullEnv, command: opts.command, extra: opts.extra });
-  const child = spawn(ENGINE, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(engine(), args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const onData = (d: Buffer) => {
     const text = d.toString();
@@ -132,7 +154,7 @@ export async function startContainer(opts: ContainerOptions): Promise<Component>
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       const exited = once(child, "exit");
       // The engine delivers the signal to the container's PID 1 (node); `run` exits with its code.
-      spawnSync(ENGINE, ["kill", "--signal", signal, name], { stdio: "ignore" });
+      spawnSync(engine(), ["kill", "--signal", signal, name], { stdio: "ignore" });
       const [code] = await exited;
       return code as number | null;
     },
@@ -141,7 +163,7 @@ export async function startContainer(opts: ContainerOptions): Promise<Component>
 
 /** Removes containers this harness started and a killed test run left behind. */
 export function removeLeftoverContainers() {
-  const ids = spawnSync(ENGINE, ["ps", "-aq", "--filter", "label=purchases.local=1"], { encoding: "utf8" });
+  const ids = spawnSync(engine(), ["ps", "-aq", "--filter", "label=purchases.local=1"], { encoding: "utf8" });
   const list = ids.stdout.split("\n").filter(Boolean);
-  if (list.length > 0) spawnSync(ENGINE, ["rm", "-f", ...list], { stdio: "ignore" });
+  if (list.length > 0) spawnSync(engine(), ["rm", "-f", ...list], { stdio: "ignore" });
 }

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parse } from "yaml";
 import { KAFKA_PACKAGE } from "../../scripts/bundle.ts";
-import { ENGINE, imageOf } from "../../scripts/local/containers.ts";
+import { engine, imageOf } from "../../scripts/local/containers.ts";
 import { type Component, ensureTopics, startFunction, waitReady } from "../../scripts/local/system.ts";
 import { isolatedPipeline, ROOT } from "../helpers.ts";
 import { freshDatabase } from "../mongo.ts";
@@ -49,7 +49,7 @@ after(async () => {
 });
 
 const exec = (fn: string, ...cmd: string[]) =>
-  spawnSync(ENGINE, ["exec", running.get(fn)?.container ?? "", ...cmd], { encoding: "utf8" });
+  spawnSync(engine(), ["exec", running.get(fn)?.container ?? "", ...cmd], { encoding: "utf8" });
 
 describe("function images, run as Knative runs them", () => {
   for (const fn of FUNCTIONS) {
@@ -78,7 +78,7 @@ describe("function images, run as Knative runs them", () => {
   for (const fn of ["buy", "purchases"]) {
     test(`When the ${fn} image starts node, then the Kafka client's native addon loads`, () => {
       const r = spawnSync(
-        ENGINE,
+        engine(),
         [
           "run",
           "--rm",
