@@ -1,7 +1,9 @@
 // Kafka helpers for tests: a topic of one's own, its record count, and reading records back.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { KafkaJS } from "@confluentinc/kafka-javascript";
 import { createAdmin, createKafka, ensureTopic } from "../functions/shared/kafka.ts";
-import { testConfig, unique } from "./helpers.ts";
+import { ROOT, testConfig, unique } from "./helpers.ts";
 
 export interface RecordOut {
   partition: number;
@@ -78,4 +80,16 @@ export async function readRecords(topic: string, count: number, timeoutMs = 20_0
     await consumer.disconnect();
   }
   return records;
+}
+
+/** Runs the dead-letter tool (scripts/dlq.ts) against the test run's broker: exit code and output. */
+export function runDlqTool(...args: string[]) {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/dlq.ts", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, KAFKA_BOOTSTRAP_SERVERS: testConfig().KAFKA_BOOTSTRAP_SERVERS.join(",") },
+  });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  return once(child, "exit").then(([code]) => ({ code: code as number, out }));
 }

@@ -1,9 +1,7 @@
 // scripts/dlq.ts: its pure parts, then list and replay against the local Kafka.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { after, before, describe, test } from "node:test";
-import { ROOT, testConfig } from "../../test/helpers.ts";
+import { runDlqTool } from "../../test/kafka.ts";
 import { toKafkaBinary } from "../dispatcher/binding.ts";
 import type { KafkaRecord } from "../dispatcher/mapping.ts";
 import { errorExtensions } from "../dispatcher/retry.ts";
@@ -37,17 +35,6 @@ const asRecord = (offset: number): KafkaRecord => ({
   value: deadLetter.value,
   headers: Object.entries(deadLetter.headers).map(([k, v]) => [k, Buffer.from(v)]),
 });
-
-function dlq(...args: string[]) {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/dlq.ts", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, KAFKA_BOOTSTRAP_SERVERS: testConfig().KAFKA_BOOTSTRAP_SERVERS.join(",") },
-  });
-  let out = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (out += d));
-  return once(child, "exit").then(([code]) => ({ code: code as number, out }));
-}
 
 describe("dlq: dead letters", () => {
   test("When a dead letter is described, then id, source, type, error code, decoded error data and data show", () => {
@@ -133,14 +120,14 @@ describe("dlq: scripts/dlq.ts against Kafka", () => {
       messages: [{ key: deadLetter.key ?? null, value: deadLetter.value, headers: deadLetter.headers }],
     });
 
-    const list = await dlq("list", "--topic", dlqTopic);
+    const list = await runDlqTool("list", "--topic", dlqTopic);
     assert.equal(list.code, 0, list.out);
     assert.match(list.out, /0:0 {2}id=partition:1\/offset:7/);
     assert.match(list.out, /knativeerrorcode=400/);
     assert.match(list.out, /knativeerrordata: \{"error":"invalid price"\}/);
     assert.match(list.out, /1 of 1 dead letter/);
 
-    const replay = await dlq("replay", "0", "--topic", dlqTopic, "--to", target);
+    const replay = await runDlqTool("replay", "0", "--topic", dlqTopic, "--to", target);
     assert.equal(replay.code, 0, replay.out);
     const [back] = await kafka.read(target);
     const headers = Object.fromEntries(back?.headers.map(([k, v]) => [k, v.toString()]) ?? []);
@@ -153,10 +140,10 @@ describe("dlq: scripts/dlq.ts against Kafka", () => {
 
   test("When replay gets no offset or an offset that is not there, then it exits 2 with the reason and the usage", async () => {
     const dlqTopic = await kafka.topic(1);
-    const none = await dlq("replay", "--topic", dlqTopic);
+    const none = await runDlqTool("replay", "--topic", dlqTopic);
     assert.equal(none.code, 2);
     assert.match(none.out, /replay needs at least one offset[\s\S]*usage:/);
-    const missing = await dlq("replay", "5", "--topic", dlqTopic, "--to", dlqTopic);
+    const missing = await runDlqTool("replay", "5", "--topic", dlqTopic, "--to", dlqTopic);
     assert.equal(missing.code, 2);
     assert.match(missing.out, /no dead letter at offset 5/);
   });

@@ -4,13 +4,11 @@
 // stores it. A topic deleted and recreated under the system starts its offsets again at 0: the new
 // record on a used partition/offset is stored as the new purchase it is.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { after, before, describe, test } from "node:test";
 import { createAdmin, createKafka, createProducer, ensureTopic } from "../../functions/shared/kafka.ts";
 import { type System, spawnComponent, startSystem } from "../../scripts/local/system.ts";
-import { isolatedPipeline, ROOT, testConfig, unique, waitFor } from "../helpers.ts";
-import { readRecords, recordCount } from "../kafka.ts";
+import { isolatedPipeline, testConfig, unique, waitFor } from "../helpers.ts";
+import { readRecords, recordCount, runDlqTool } from "../kafka.ts";
 import { freshDatabase } from "../mongo.ts";
 
 const pipeline = isolatedPipeline("identity");
@@ -53,17 +51,6 @@ const items = async (user: string) =>
 const metric = async (name: RegExp) =>
   Number((await (await fetch(`${system.url("purchase-persist")}/metrics`)).text()).match(name)?.[1] ?? 0);
 
-function dlqTool(...args: string[]) {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/dlq.ts", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, KAFKA_BOOTSTRAP_SERVERS: testConfig().KAFKA_BOOTSTRAP_SERVERS.join(",") },
-  });
-  let out = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (out += d));
-  return once(child, "exit").then(([code]) => ({ code: code as number, out }));
-}
-
 describe("fault campaign: reused identities", () => {
   test("When a different purchase reuses a CloudEvent's (source, id), then it is dead-lettered with 422 identity_conflict naming the stored purchase, never stored; replay --new-id stores it", async () => {
     const user = unique("erin");
@@ -104,7 +91,15 @@ describe("fault campaign: reused identities", () => {
     const duplicates = await metric(/purchases_duplicate_total\{[^}]*\} (\d+)/);
     assert.equal(duplicates, duplicatesBefore, "not counted as a duplicate");
 
-    const replay = await dlqTool("replay", `0:${letter?.offset}`, "--new-id", "--topic", dlq, "--to", topic);
+    const replay = await runDlqTool(
+      "replay",
+      `0:${letter?.offset}`,
+      "--new-id",
+      "--topic",
+      dlq,
+      "--to",
+      topic,
+    );
     assert.equal(replay.code, 0, replay.out);
     assert.match(replay.out, new RegExp(`\\(was ${id}\\)`));
     await waitFor("the Desk stored", async () => (await items(user)).length === 2, 30_000);
