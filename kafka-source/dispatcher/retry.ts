@@ -16,6 +16,17 @@ export function backoffMs(policy: "linear" | "exponential", delayMs: number, ret
   return policy === "linear" ? delayMs * retry : delayMs * Math.round(2 ** retry);
 }
 
+/**
+ * How long a retryable failure keeps being retried: the sum of every backoff wait before the last
+ * attempt (the attempts' own durations come on top). An outage shorter than this dead-letters
+ * nothing; a 5xx-poison event reaches the dead-letter sink after at least this long.
+ */
+export function retryWindowMs(policy: "linear" | "exponential", delayMs: number, retries: number): number {
+  let total = 0;
+  for (let n = 1; n <= retries; n++) total += backoffMs(policy, delayMs, n);
+  return total;
+}
+
 /** What went wrong with the last attempt: a response (status, headers, start of body) or no response. */
 export interface Failure {
   status?: number | undefined;
