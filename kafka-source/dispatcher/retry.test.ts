@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { resolveConfig } from "./manifest.ts";
-import { backoffMs, errorExtensions, isRetryableStatus, retryWindowMs } from "./retry.ts";
+import { backoffMs, errorExtensions, isRetryableStatus, retryWindowMs, sleep } from "./retry.ts";
 
 describe("retry policy", () => {
   test("When the sink answers 5xx, 404, 408, 409 or 429, then the delivery is retried", () => {
@@ -85,5 +85,24 @@ describe("dead-letter error extensions", () => {
     const ext = errorExtensions("http://sink", { status: 503, body: Buffer.alloc(0) });
     assert.equal(ext.knativeerrordata, undefined);
     assert.equal(ext.knativeerrorcode, "503");
+  });
+});
+
+describe("sleep", () => {
+  test("When 60 deliveries of one partition wait on its cancel signal, then no MaxListenersExceededWarning", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const cancel = new AbortController();
+      await Promise.all(Array.from({ length: 60 }, () => sleep(5, cancel.signal)));
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(
+        warnings.filter((w) => w.name === "MaxListenersExceededWarning"),
+        [],
+      );
+    } finally {
+      process.off("warning", onWarning);
+    }
   });
 });

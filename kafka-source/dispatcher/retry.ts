@@ -1,5 +1,6 @@
 // Pure delivery policy, as eventing-kafka-broker's WebClientCloudEventSender and RecordDispatcherImpl
 // implement the Knative eventing data-plane spec ("Event Acknowledgement and Delivery Retry").
+import { setMaxListeners } from "node:events";
 
 /** Retried: 5xx, 404 (endpoint not there yet), 408, 409 (processing in progress), 429 (overloaded). */
 export function isRetryableStatus(status: number): boolean {
@@ -65,6 +66,10 @@ export function errorExtensions(destination: string, failure: Failure): Record<s
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
+    // A partition's cancel signal is shared by all its deliveries in flight: during an outage up to
+    // KAFKA_SOURCE_MAX_IN_FLIGHT of them wait here at once (each listener is removed when it ends),
+    // which is not the leak Node's MaxListenersExceededWarning guesses at past 10.
+    if (signal) setMaxListeners(0, signal);
     const onAbort = () => {
       clearTimeout(timer);
       reject(signal?.reason);
