@@ -1,11 +1,13 @@
 // The gateway's cold start under a burst (issue 14, item 3): a fresh buy, a fresh gateway, and at
 // once `--rate` POST /buy per second for `--seconds`, open loop; then the same straight to a fresh
-// buy. Prints p50 / p99 / max latency per second of the burst for both.
+// buy. Prints p50 / p99 / max latency per second of the burst for both, the most connections open
+// to buy at once (sampled from /proc/net/tcp, so Linux only) and the gateway's CPU time.
 //
 //   node --import tsx scripts/local/gateway-cold.ts [--rate 900] [--seconds 5]
 //        [--gateway-entry scripts/local/gateway.ts]   (another entry to compare, e.g. an old copy)
 //
 // Needs the local stack (KAFKA_BOOTSTRAP_SERVERS); uses a topic of its own.
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { isolatedPipeline, unique } from "../../test/helpers.ts";
 import { call, pacedLoad } from "../bench/http.ts";
@@ -25,6 +27,24 @@ await ensureTopics(env);
 
 const q = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+
+/** Established TCP connections to 127.0.0.1:`port` (the client side of each, as the kernel lists them). */
+function connectionsTo(port: number) {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  return readFileSync("/proc/net/tcp", "utf8")
+    .split("\n")
+    .filter((l) => {
+      const [, , remote, state] = l.trim().split(/\s+/);
+      return remote?.endsWith(hex) && state === "01";
+    }).length;
+}
+
+/** User + system CPU seconds of a process so far. */
+function cpuSeconds(pid: number | undefined) {
+  if (!pid) return 0;
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 async function burst(url: string) {
   const bySecond: number[][] = Array.from({ length: seconds }, () => []);
@@ -58,8 +78,17 @@ async function measure(label: string, viaGateway: boolean) {
       procs.push(gateway);
       url = gateway.url;
     }
+    let maxConnections = 0;
+    const sampler = setInterval(() => {
+      maxConnections = Math.max(maxConnections, connectionsTo(buy.port));
+    }, 100);
+    const cpu0 = cpuSeconds(procs[1]?.child.pid);
     const { bySecond, statuses } = await burst(url);
-    console.log(`${label}: answers ${JSON.stringify(statuses)}`);
+    clearInterval(sampler);
+    const cpu = viaGateway ? `, gateway CPU ${(cpuSeconds(procs[1]?.child.pid) - cpu0).toFixed(1)} s` : "";
+    console.log(
+      `${label}: answers ${JSON.stringify(statuses)}, at most ${maxConnections} connections to buy${cpu}`,
+    );
     bySecond.forEach((l, s) => {
       const f = (ms: number) => `${ms.toFixed(0)} ms`;
       console.log(`  second ${s + 1}: p50 ${f(q(l, 0.5))}, p99 ${f(q(l, 0.99))}, max ${f(l.at(-1) ?? 0)}`);
