@@ -1,6 +1,7 @@
 // The run command's Node half (npm start -> scripts/dev.sh -> here): starts every function, the
 // local KafkaSource dispatcher and the gateway against the running local stack, prints where each
-// listens, and stops them all on Ctrl-C.
+// listens, restarts any of them that dies (scripts/local/supervisor.ts), and stops them all on Ctrl-C.
+import { formatEvent, supervise } from "./local/supervisor.ts";
 import { startSystem } from "./local/system.ts";
 
 const ports = {
@@ -38,20 +39,17 @@ console.log(`
   public API (gateway)   ${gateway}   e.g. curl -X POST ${gateway}/buy -H 'Content-Type: application/json' -d '{"username":"alice","user_id":"alice"}'
   web page               ${system.components.get("web")?.url.replace("127.0.0.1", "localhost") ?? "(functions/web not present)"}
   management API         ${system.url("purchases")}/purchases/<user_id>
-Ctrl-C stops everything.`);
+Ctrl-C stops everything. A component that dies is restarted on its port (back-off 1s doubling to 5min).`);
 
+const supervisor = supervise(system, { onEvent: (e) => console.log(formatEvent(e)) });
 let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
   console.log("\nstopping...");
+  await supervisor.stop();
   await system.stop();
   process.exit(0);
 };
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
-for (const c of system.components.values()) {
-  c.child.once("exit", (code) => {
-    if (!stopping) console.log(`${c.name} exited unexpectedly (code ${code}); see its output above`);
-  });
-}

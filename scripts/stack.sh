@@ -116,6 +116,17 @@ live_pid() {
   fi
 }
 
+# Says so when service $1 has a pid file whose process is gone (SIGKILLed, crashed, machine
+# restarted): start_* then starts it instead of reusing it. Call before live_pid, which removes it.
+note_stale() {
+  local f pid
+  f="$(pidfile "$1")"
+  [ -f "$f" ] || return 0
+  pid="$(cat "$f")"
+  live_pid "$1" >/dev/null && return 0
+  echo "$1: not running (pid ${pid:-?} in $f is gone), starting it again"
+}
+
 # check_port_free PORT VAR: fails if something listens on PORT (called only when our process is not
 # running, so any listener belongs to someone else).
 check_port_free() {
@@ -192,6 +203,7 @@ external_mongo() {
 start_kafka() {
   local pid ext
   if ext="$(external_kafka)"; then echo "kafka: using external $ext"; return; fi
+  note_stale kafka
   if pid="$(live_pid kafka)"; then echo "kafka: already running on 127.0.0.1:$KAFKA_PORT (pid $pid), reusing it"; return; fi
   provision kafka
   need java "install Java 17 (Debian: apt-get install openjdk-17-jre-headless)"
@@ -250,6 +262,7 @@ pg_data() {
 
 start_postgres() {
   local pid bin data t0=$SECONDS
+  note_stale postgres
   if pid="$(live_pid postgres)"; then return; fi
   bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
   [ -x "$bin/postgres" ] || die "PostgreSQL not found in /usr/lib/postgresql: run scripts/install-system.sh"
@@ -276,7 +289,14 @@ start_postgres() {
 start_mongo() {
   local pid ext
   if ext="$(external_mongo)"; then echo "mongo: using external $ext"; return; fi
-  if pid="$(live_pid mongo)"; then echo "mongo (FerretDB): already running on mongodb://127.0.0.1:$MONGO_PORT (pid $pid), reusing it"; return; fi
+  note_stale mongo
+  if pid="$(live_pid mongo)"; then
+    # FerretDB up but its PostgreSQL gone (SIGKILLed): start PostgreSQL; FerretDB's pool reconnects.
+    note_stale postgres
+    if ! live_pid postgres >/dev/null; then start_postgres; fi
+    echo "mongo (FerretDB): already running on mongodb://127.0.0.1:$MONGO_PORT (pid $pid), reusing it"
+    return
+  fi
   provision mongo
   check_port_free "$MONGO_PORT" STACK_MONGO_PORT
   start_postgres

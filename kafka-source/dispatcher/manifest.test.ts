@@ -25,9 +25,9 @@ describe("manifest", () => {
     assert.equal(c.initialOffset, "earliest");
     assert.equal(c.ordering, "unordered");
     assert.deepEqual(c.delivery, {
-      retry: 8,
-      backoffPolicy: "exponential",
-      backoffDelayMs: 200,
+      retry: 36,
+      backoffPolicy: "linear",
+      backoffDelayMs: 1000,
       timeoutMs: 10_000,
     });
     assert.equal(c.sink, "http://localhost:8103/");

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
-import { backoffMs, errorExtensions, isRetryableStatus } from "./retry.ts";
+import { resolveConfig } from "./manifest.ts";
+import { backoffMs, errorExtensions, isRetryableStatus, retryWindowMs, sleep } from "./retry.ts";
 
 describe("retry policy", () => {
   test("When the sink answers 5xx, 404, 408, 409 or 429, then the delivery is retried", () => {
@@ -31,6 +33,31 @@ describe("retry policy", () => {
   test("When no backoffDelay is set, then retries do not wait", () => {
     assert.equal(backoffMs("exponential", 0, 5), 0);
   });
+
+  test("When the retries are summed, then the window is every wait before the last attempt", () => {
+    assert.equal(retryWindowMs("linear", 1000, 3), 6000);
+    assert.equal(retryWindowMs("exponential", 200, 8), 102_000);
+    assert.equal(retryWindowMs("linear", 1000, 0), 0);
+  });
+});
+
+describe("the project's delivery policy (kafka-source.yaml)", () => {
+  const manifest = readFileSync(new URL("../kafka-source.yaml", import.meta.url), "utf8");
+  const { delivery } = resolveConfig(manifest, { KAFKA_SOURCE_SINK_URL: "http://sink/" });
+  const wait = (n: number) => backoffMs(delivery.backoffPolicy, delivery.backoffDelayMs, n);
+
+  test("When the database or the sink is out for 10 minutes, then retries outlast it", () => {
+    // Waits alone; each failing attempt adds its own time (up to the 3 s database timeout).
+    assert.ok(retryWindowMs(delivery.backoffPolicy, delivery.backoffDelayMs, delivery.retry) > 10 * 60_000);
+  });
+
+  test("When an outage ends, then no event waits more than a minute for its next attempt", () => {
+    assert.ok(wait(delivery.retry) <= 60_000, `last wait ${wait(delivery.retry)} ms`);
+  });
+
+  test("When the first retries come, then they come within seconds (a restarting sink is back soon)", () => {
+    assert.ok(wait(1) + wait(2) + wait(3) <= 10_000);
+  });
 });
 
 describe("dead-letter error extensions", () => {
@@ -58,5 +85,24 @@ describe("dead-letter error extensions", () => {
     const ext = errorExtensions("http://sink", { status: 503, body: Buffer.alloc(0) });
     assert.equal(ext.knativeerrordata, undefined);
     assert.equal(ext.knativeerrorcode, "503");
+  });
+});
+
+describe("sleep", () => {
+  test("When 60 deliveries of one partition wait on its cancel signal, then no MaxListenersExceededWarning", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const cancel = new AbortController();
+      await Promise.all(Array.from({ length: 60 }, () => sleep(5, cancel.signal)));
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(
+        warnings.filter((w) => w.name === "MaxListenersExceededWarning"),
+        [],
+      );
+    } finally {
+      process.off("warning", onWarning);
+    }
   });
 });

@@ -1,5 +1,6 @@
 // Pure delivery policy, as eventing-kafka-broker's WebClientCloudEventSender and RecordDispatcherImpl
 // implement the Knative eventing data-plane spec ("Event Acknowledgement and Delivery Retry").
+import { setMaxListeners } from "node:events";
 
 /** Retried: 5xx, 404 (endpoint not there yet), 408, 409 (processing in progress), 429 (overloaded). */
 export function isRetryableStatus(status: number): boolean {
@@ -14,6 +15,17 @@ export function isRetryableStatus(status: number): boolean {
 export function backoffMs(policy: "linear" | "exponential", delayMs: number, retry: number): number {
   if (delayMs <= 0) return 0;
   return policy === "linear" ? delayMs * retry : delayMs * Math.round(2 ** retry);
+}
+
+/**
+ * How long a retryable failure keeps being retried: the sum of every backoff wait before the last
+ * attempt (the attempts' own durations come on top). An outage shorter than this dead-letters
+ * nothing; a 5xx-poison event reaches the dead-letter sink after at least this long.
+ */
+export function retryWindowMs(policy: "linear" | "exponential", delayMs: number, retries: number): number {
+  let total = 0;
+  for (let n = 1; n <= retries; n++) total += backoffMs(policy, delayMs, n);
+  return total;
 }
 
 /** What went wrong with the last attempt: a response (status, headers, start of body) or no response. */
@@ -54,6 +66,10 @@ export function errorExtensions(destination: string, failure: Failure): Record<s
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
+    // A partition's cancel signal is shared by all its deliveries in flight: during an outage up to
+    // KAFKA_SOURCE_MAX_IN_FLIGHT of them wait here at once (each listener is removed when it ends),
+    // which is not the leak Node's MaxListenersExceededWarning guesses at past 10.
+    if (signal) setMaxListeners(0, signal);
     const onAbort = () => {
       clearTimeout(timer);
       reject(signal?.reason);

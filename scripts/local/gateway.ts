@@ -1,10 +1,10 @@
 // Local stand-in for the cluster's Gateway (knative/base/http-routes.yaml): routes the public API paths
 // on one port to the functions, so the web page and curl see what they see behind api.localhost.
 // /metrics and the management API are not routed, as in the cluster.
-import { serve } from "@hono/node-server";
+import { type HttpBindings, serve } from "@hono/node-server";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
-import { proxy } from "hono/proxy";
+import { createUpstreamAgent, type ForwardError, forward, readBody, warm } from "./forward.ts";
 
 // Like an ingress's proxy-body-size: larger bodies are refused here with a clean 413 instead of
 // being streamed to a function that would answer 413 and reset the connection mid-upload.
@@ -30,38 +30,77 @@ export const PUBLIC_ROUTES: readonly { type: "Exact" | "PathPrefix"; path: strin
   { type: "PathPrefix", path: "/getAllUserBuys", to: "userPurchases" },
 ];
 
-// fetch() refuses to send these (forbidden methods), so they cannot reach a function: the gateway
-// answers 405 itself, with the Allow header the function gives for OPTIONS on the same path.
-const UNFORWARDABLE = new Set(["TRACE", "TRACK", "CONNECT"]);
-
-async function refuse(c: Context, target: string) {
-  const allow = (await fetch(target, { method: "OPTIONS" })).headers.get("Allow");
-  const where = `${c.req.method} ${c.req.path}`;
-  if (!allow) return c.json({ error: "not_found", message: `no route for ${where}` }, 404);
-  return c.json({ error: "method_not_allowed", message: `${where} is not allowed; allowed: ${allow}` }, 405, {
-    Allow: allow,
-  });
+export interface GatewayOptions {
+  /** Keep-alive connections per function at most (requests beyond wait for one). */
+  maxSockets?: number;
+  /** Connections opened to each function before the gateway reports ready. */
+  warmConnections?: number;
+  /** Longest wait for a function's answer before a 504. */
+  timeoutMs?: number;
 }
 
-export function createGateway(routes: Routes) {
-  const app = new Hono();
-  app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) =>
-        c.json(
-          { error: "payload_too_large", message: `request body is larger than ${MAX_BODY_BYTES} bytes` },
-          413,
-          { Connection: "close" },
-        ),
-    }),
-  );
-  const to = (base: string) => async (c: Context) => {
-    const url = new URL(c.req.url);
-    const target = `${base}${url.pathname}${url.search}`;
-    if (UNFORWARDABLE.has(c.req.method)) return refuse(c, target);
-    return proxy(target, { raw: c.req.raw });
+// Node's client refuses these methods (TRACE would echo the request; CONNECT is a tunnel): the
+// gateway answers 405 itself, with the Allow header the function gives for OPTIONS on the same path.
+const UNFORWARDABLE = new Set(["TRACE", "TRACK", "CONNECT"]);
+
+const unavailable = (err: ForwardError) =>
+  err.kind === "timeout"
+    ? { status: 504 as const, error: "gateway_timeout", message: "the function did not answer in time" }
+    : {
+        // A function that is restarting (or scaling from zero) is a temporary condition: 503 +
+        // Retry-After, as the Knative activator would answer, so clients retry instead of giving up.
+        status: 503 as const,
+        error: "service_unavailable",
+        message: "the function behind this path is not reachable right now; retry",
+      };
+
+export function createGateway(routes: Routes, opts: GatewayOptions = {}) {
+  const agent = createUpstreamAgent(opts.maxSockets ?? 64);
+  const forwarding = { agent, timeoutMs: opts.timeoutMs ?? 60_000 };
+  let ready = false;
+  const app = new Hono<{ Bindings: HttpBindings }>();
+
+  const refuse = async (c: Context<{ Bindings: HttpBindings }>, target: URL) => {
+    const res = await fetch(target, { method: "OPTIONS" }).catch(() => undefined);
+    const allow = res?.headers.get("Allow");
+    const where = `${c.req.method} ${c.req.path}`;
+    if (!allow) return c.json({ error: "not_found", message: `no route for ${where}` }, 404);
+    return c.json(
+      { error: "method_not_allowed", message: `${where} is not allowed; allowed: ${allow}` },
+      405,
+      {
+        Allow: allow,
+      },
+    );
   };
+
+  const to = (base: string) => async (c: Context<{ Bindings: HttpBindings }>) => {
+    const { incoming, outgoing } = c.env;
+    const target = new URL(incoming.url ?? "/", base);
+    if (UNFORWARDABLE.has(c.req.method)) return refuse(c, target);
+    // Like an ingress's proxy-body-size: larger bodies are refused here with a clean 413 instead of
+    // being streamed to a function that would answer 413 and reset the connection mid-upload.
+    const body = await readBody(incoming, MAX_BODY_BYTES);
+    if (!body.ok) {
+      if (body.reason === "aborted") return RESPONSE_ALREADY_SENT;
+      return c.json(
+        { error: "payload_too_large", message: `request body is larger than ${MAX_BODY_BYTES} bytes` },
+        413,
+        { Connection: "close" },
+      );
+    }
+    const failed = await forward(incoming, outgoing, target, body.body, forwarding);
+    if (!failed) return RESPONSE_ALREADY_SENT;
+    const { status, error, message } = unavailable(failed);
+    return c.json({ error, message }, status, { "Retry-After": "1" });
+  };
+
+  // The gateway's own probes (not routed: the functions have theirs).
+  app.get("/livez", (c) => c.json({ status: "alive" }));
+  app.get("/readyz", (c) =>
+    ready ? c.json({ status: "ready" }) : c.json({ status: "warming" }, 503, { "Retry-After": "1" }),
+  );
+
   app.all("/buy", to(routes.buy));
   app.all("/items", to(routes.items));
   app.all("/getAllUserBuys/*", to(routes.userPurchases));
@@ -72,30 +111,41 @@ export function createGateway(routes: Routes) {
   app.notFound((c) =>
     c.json({ error: "not_found", message: `no route for ${c.req.method} ${c.req.path}` }, 404),
   );
-  // A function that is restarting (or scaling from zero) is a temporary condition: 503 + Retry-After,
-  // as the Knative activator would answer, so clients retry instead of giving up.
   app.onError((_err, c) =>
     c.json(
-      {
-        error: "service_unavailable",
-        message: "the function behind this path is not reachable right now; retry",
-      },
+      { error: "service_unavailable", message: "the gateway could not forward this request; retry" },
       503,
       { "Retry-After": "1" },
     ),
   );
-  return app;
+  return Object.assign(app, {
+    /** Opens connections to every function, then reports ready; resolves with those that did not answer. */
+    warm: async () => {
+      const cold = await warm(Object.values(routes), agent, opts.warmConnections ?? 16);
+      ready = true;
+      return cold;
+    },
+    close: () => agent.destroy(),
+  });
 }
 
 // Run alone: GATEWAY_ROUTES='{"buy":"http://127.0.0.1:8101",...}' PORT=8000 tsx scripts/local/gateway.ts
 if (import.meta.url === `file://${process.argv[1]}`) {
   const routes = JSON.parse(process.env.GATEWAY_ROUTES ?? "{}") as Routes;
-  const server = serve(
-    { fetch: createGateway(routes).fetch, port: Number(process.env.PORT ?? 8000) },
-    (info) =>
-      console.log(JSON.stringify({ level: "info", msg: "listening", service: "gateway", port: info.port })),
-  );
-  const stop = () => server.close(() => process.exit(0));
+  const log = (level: string, msg: string, fields: Record<string, unknown> = {}) =>
+    console.log(JSON.stringify({ level, msg, service: "gateway", ...fields }));
+  const gateway = createGateway(routes);
+  const server = serve({ fetch: gateway.fetch, port: Number(process.env.PORT ?? 8000) }, async (info) => {
+    // "listening" (what the run command waits for) only once the connections to the functions are open.
+    const cold = await gateway.warm();
+    if (cold.length) log("warn", "functions did not answer while warming up", { cold });
+    log("info", "listening", { port: info.port });
+  });
+  const stop = () =>
+    server.close(() => {
+      gateway.close();
+      process.exit(0);
+    });
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
 }
