@@ -1,6 +1,7 @@
 // The run command's Node half (npm start -> scripts/dev.sh -> here): starts every function, the
 // local KafkaSource dispatcher and the gateway against the running local stack, prints where each
 // listens, and stops them all on Ctrl-C.
+import { startLocalPrometheus } from "./local/prometheus.ts";
 import { startSystem } from "./local/system.ts";
 
 const ports = {
@@ -31,6 +32,9 @@ const system = await startSystem({
     }
   },
 });
+const prometheus = process.argv.includes("--monitoring")
+  ? await startLocalPrometheus(system.components.values())
+  : undefined;
 const gateway = system.url("gateway").replace("127.0.0.1", "localhost");
 console.log(`\nall up in ${((Date.now() - started) / 1000).toFixed(1)}s:`);
 for (const c of system.components.values()) console.log(`  ${c.name.padEnd(width)}  ${c.url}`);
@@ -38,6 +42,7 @@ console.log(`
   public API (gateway)   ${gateway}   e.g. curl -X POST ${gateway}/buy -H 'Content-Type: application/json' -d '{"username":"alice","user_id":"alice"}'
   web page               ${system.components.get("web")?.url.replace("127.0.0.1", "localhost") ?? "(functions/web not present)"}
   management API         ${system.url("purchases")}/purchases/<user_id>
+  prometheus             ${prometheus?.url ?? "(npm start -- --monitoring starts it)"}
 Ctrl-C stops everything.`);
 
 let stopping = false;
@@ -45,6 +50,7 @@ const stop = async () => {
   if (stopping) return;
   stopping = true;
   console.log("\nstopping...");
+  await prometheus?.stop();
   await system.stop();
   process.exit(0);
 };
