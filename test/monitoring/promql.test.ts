@@ -127,13 +127,16 @@ async function expectQuery(promql: string, check: Check) {
 }
 
 /**
- * A counter child that prom-client creates at its first increment shows up at that value, so rate()
- * sees no increase until a later scrape sees it grow: wait until Prometheus has the series, then
+ * A counter child that prom-client creates at its first increment shows up at that value, and a
+ * target first scraped after some traffic shows it already counted: either way rate() sees no
+ * increase until a later scrape sees the counter grow. Each target is scraped on its own schedule,
+ * so wait until Prometheus holds every given series (each from a scrape after the traffic), then
  * send the same traffic again.
  */
-async function scrapedTwice(traffic: () => Promise<void>, series: string) {
+async function scrapedTwice(traffic: () => Promise<void>, series: string[]) {
   await traffic();
-  await expectQuery(series, (s) => (s.length > 0 ? undefined : "not scraped yet"));
+  for (const promql of series)
+    await expectQuery(promql, (s) => (s.length > 0 ? undefined : "not scraped yet"));
   await traffic();
 }
 
@@ -155,7 +158,15 @@ before(async () => {
     await buy();
     await get("/items");
     await waitFor("the purchase stored", async () => (await history()).stats?.count > 0);
-  }, 'http_requests_total{service="user-purchases", handler="/getAllUserBuys/:user_id", status="2xx"}');
+  }, [
+    'http_requests_total{service="buy", handler="/buy", status="2xx"}',
+    'http_requests_total{service="items", handler="/items", status="2xx"}',
+    'http_requests_total{service="user-purchases", handler="/getAllUserBuys/:user_id", status="2xx"}',
+    'http_requests_total{service="purchases", handler="/purchases/:user_id", status="2xx"}',
+    'http_requests_total{service="purchase-persist", handler="/", status="2xx"}',
+    "purchases_persisted_total > 0",
+    "kafka_source_events_dispatched_total > 0",
+  ]);
   // A redelivery of buy's record (a duplicate) and a record that is no purchase (dead-lettered).
   const [record] = await readRecords(pipeline.topic, 1);
   assert.ok(record);
@@ -224,7 +235,7 @@ describe("monitoring: the README's PromQL on a real Prometheus", () => {
       await res.body?.cancel();
       assert.equal(res.status, 502);
     };
-    await scrapedTwice(fail, 'http_requests_total{service="user-purchases", status="5xx"}');
+    await scrapedTwice(fail, ['http_requests_total{service="user-purchases", status="5xx"}']);
     for (const [promql, { check }] of Object.entries(expectations).filter(([, e]) => e.errors)) {
       await expectQuery(promql, check);
     }
