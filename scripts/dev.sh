@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm start: install what is missing, provision and start the local stack (Kafka + FerretDB),
 # then every function, the local KafkaSource dispatcher and the gateway. Ctrl-C stops all of it,
-# including the stack services this command started.
+# including the stack services this command started. `npm start -- --monitoring` also starts a local
+# Prometheus (scripts/local/prometheus.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,4 +17,4 @@ source scripts/node-env.sh
 source scripts/stack-guard.sh
 start_stack_for_this_run
 trap 'exit 130' INT TERM
-node --import tsx scripts/dev.ts
+node --import tsx scripts/dev.ts "$@"

@@ -1,6 +1,8 @@
 // The run command's Node half (npm start -> scripts/dev.sh -> here): starts every function, the
 // local KafkaSource dispatcher and the gateway against the running local stack, prints where each
-// listens, restarts any of them that dies (scripts/local/supervisor.ts), and stops them all on Ctrl-C.
+// listens, restarts any of them that dies (scripts/local/supervisor.ts), with --monitoring starts a
+// Prometheus that scrapes them (scripts/local/prometheus.ts), and stops them all on Ctrl-C.
+import { startLocalPrometheus } from "./local/prometheus.ts";
 import { formatEvent, supervise } from "./local/supervisor.ts";
 import { startSystem } from "./local/system.ts";
 
@@ -32,6 +34,9 @@ const system = await startSystem({
     }
   },
 });
+const prometheus = process.argv.includes("--monitoring")
+  ? await startLocalPrometheus(system.components.values())
+  : undefined;
 const gateway = system.url("gateway").replace("127.0.0.1", "localhost");
 console.log(`\nall up in ${((Date.now() - started) / 1000).toFixed(1)}s:`);
 for (const c of system.components.values()) console.log(`  ${c.name.padEnd(width)}  ${c.url}`);
@@ -39,6 +44,7 @@ console.log(`
   public API (gateway)   ${gateway}   e.g. curl -X POST ${gateway}/buy -H 'Content-Type: application/json' -d '{"username":"alice","user_id":"alice"}'
   web page               ${system.components.get("web")?.url.replace("127.0.0.1", "localhost") ?? "(functions/web not present)"}
   management API         ${system.url("purchases")}/purchases/<user_id>
+  prometheus             ${prometheus?.url ?? "(npm start -- --monitoring starts it)"}
 Ctrl-C stops everything. A component that dies is restarted on its port (back-off 1s doubling to 5min).`);
 
 const supervisor = supervise(system, { onEvent: (e) => console.log(formatEvent(e)) });
@@ -48,6 +54,7 @@ const stop = async () => {
   stopping = true;
   console.log("\nstopping...");
   await supervisor.stop();
+  await prometheus?.stop();
   await system.stop();
   process.exit(0);
 };

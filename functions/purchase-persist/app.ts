@@ -52,6 +52,16 @@ export function createApp(deps: PersistDeps) {
     labelNames: ["reason"],
     registers: [registry],
   });
+  // Every reason from 0, so that a rule's increase() sees the first rejection of a process.
+  for (const reason of [
+    "invalid_event",
+    "invalid_data",
+    "identity_conflict",
+    "too_large",
+    "incomplete",
+    "overloaded",
+  ])
+    rejected.inc({ reason }, 0);
   const batchSizes = new Histogram({
     name: "purchases_persist_batch_size",
     help: "Documents per database write (group commit)",

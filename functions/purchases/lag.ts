@@ -1,5 +1,6 @@
 // The KafkaSource consumer group's state and total lag, read with the Admin API.
 import { KafkaJS } from "@confluentinc/kafka-javascript";
+import { Gauge, type Registry } from "prom-client";
 import type { Admin } from "../shared/kafka.ts";
 
 const { IsolationLevel, ConsumerGroupStates } = KafkaJS;
@@ -48,4 +49,27 @@ async function readGroup(
   const members = group?.members.length ?? 0;
   const raw = stateNames.get(Number(group?.state)) ?? "unknown";
   return { state: members > 0 ? "consuming" : raw === "empty" || raw === "dead" ? "idle" : raw, lag };
+}
+
+/**
+ * The lag as a gauge, read at scrape time: kafka_consumergroup_lag_sum{consumergroup,topic}, the
+ * name and labels of the Kafka Exporter (Strimzi's too), so one alert rule reads either. No sample
+ * while Kafka is unreachable: an unknown lag is not a lag of 0.
+ */
+export function lagGauge(
+  registry: Registry,
+  labels: { consumergroup: string; topic: string },
+  read: () => Promise<GroupState | undefined>,
+) {
+  return new Gauge({
+    name: "kafka_consumergroup_lag_sum",
+    help: "Records the KafkaSource's consumer group has not committed yet, summed over partitions",
+    labelNames: ["consumergroup", "topic"] as const,
+    registers: [registry],
+    async collect() {
+      const state = await read();
+      this.reset();
+      if (state) this.set(labels, state.lag);
+    },
+  });
 }

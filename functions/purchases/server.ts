@@ -5,7 +5,7 @@ import { errorFields } from "../shared/logging.ts";
 import { createMongoClient, purchasesCollection } from "../shared/mongo.ts";
 import { runFunction } from "../shared/server.ts";
 import { createApp } from "./app.ts";
-import { groupState } from "./lag.ts";
+import { groupState, lagGauge } from "./lag.ts";
 
 await runFunction("purchases", async ({ config, logger, registry, ready }) => {
   const client = createMongoClient(config);
@@ -20,6 +20,7 @@ await runFunction("purchases", async ({ config, logger, registry, ready }) => {
     const connected = admin.get();
     return connected && groupState(connected, config.KAFKA_GROUP_ID, config.KAFKA_TOPIC, timeout);
   }, 2000);
+  lagGauge(registry, { consumergroup: config.KAFKA_GROUP_ID, topic: config.KAFKA_TOPIC }, state);
   const app = createApp({
     logger,
     registry,

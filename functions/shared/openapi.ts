@@ -52,18 +52,23 @@ const RETRY_AFTER = {
 /** `/users/:id` -> `/users/{id}` */
 export const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
 
+/** JSON Schema patterns are matched by code point, which is what the `u` flag does in JavaScript. */
+export const unicodePatterns: NonNullable<ConversionConfig["overrideAction"]> = ({
+  valibotAction,
+  jsonSchema,
+}) => {
+  const { type, requirement } = valibotAction as { type: string; requirement?: unknown };
+  if (type !== "regex" || !(requirement instanceof RegExp) || requirement.flags !== "u") return undefined;
+  return { ...jsonSchema, pattern: requirement.source };
+};
+
 export function buildDocument(spec: ApiSpec) {
   const ref = ({ referenceId }: { referenceId: string }) => `#/components/schemas/${referenceId}`;
   const base: ConversionConfig = {
     target: "draft-2020-12",
     definitions: spec.components,
     overrideRef: ref,
-    // JSON Schema patterns are matched by code point, which is what the `u` flag does in JavaScript.
-    overrideAction: ({ valibotAction, jsonSchema }) => {
-      const { type, requirement } = valibotAction as { type: string; requirement?: unknown };
-      if (type !== "regex" || !(requirement instanceof RegExp) || requirement.flags !== "u") return undefined;
-      return { ...jsonSchema, pattern: requirement.source };
-    },
+    overrideAction: unicodePatterns,
   };
   const json = (schema: Schema, typeMode: "input" | "output") => {
     const { $schema: _, $defs: __, ...rest } = toJsonSchema(schema, { ...base, typeMode });

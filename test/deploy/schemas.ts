@@ -13,6 +13,9 @@
 // - HTTPRoute gateway.networking.k8s.io/v1: Gateway API's standard-channel CRD (config/crd/
 //   standard/gateway.networking.k8s.io_httproutes.yaml), the fields these routes may use.
 // - KafkaTopic kafka.strimzi.io/v1: Strimzi's CRD (packaging/install/cluster-operator/043-Crd-kafkatopic.yaml).
+// - PodMonitor, PrometheusRule monitoring.coreos.com/v1: the Prometheus Operator's CRDs
+//   (example/prometheus-operator-crd/monitoring.coreos.com_{podmonitors,prometheusrules}.yaml), the
+//   fields these manifests may use (test/deploy/monitoring.test.ts validates them with the models too).
 import * as v from "valibot";
 
 const str = v.string();
@@ -405,6 +408,56 @@ export const KustomizationSchema = v.strictObject({
   ),
 });
 
+// ---------------------------------------------------------------- Prometheus Operator
+const promDuration = v.pipe(v.string(), v.regex(/^(0|(\d+(ms|s|m|h|d|w|y))+)$/, "Prometheus duration"));
+const RelabelConfig = v.strictObject({
+  sourceLabels: opt(v.array(str)),
+  separator: opt(str),
+  targetLabel: opt(str),
+  regex: opt(str),
+  replacement: opt(str),
+  action: opt(str),
+});
+const PodMonitorSchema = v.strictObject({
+  apiVersion: v.literal("monitoring.coreos.com/v1"),
+  kind: v.literal("PodMonitor"),
+  metadata: ObjectMeta,
+  spec: v.strictObject({
+    selector: v.strictObject({ matchLabels: opt(strings) }),
+    namespaceSelector: opt(v.strictObject({ matchNames: opt(v.array(str)), any: opt(bool) })),
+    podMetricsEndpoints: v.array(
+      v.strictObject({
+        port: opt(str),
+        path: opt(str),
+        interval: opt(promDuration),
+        scrapeTimeout: opt(promDuration),
+        honorLabels: opt(bool),
+        relabelings: opt(v.array(RelabelConfig)),
+        metricRelabelings: opt(v.array(RelabelConfig)),
+      }),
+    ),
+  }),
+});
+const Rule = v.union([
+  v.strictObject({ record: str, expr: str, labels: opt(strings) }),
+  v.strictObject({
+    alert: str,
+    expr: str,
+    for: opt(promDuration),
+    keep_firing_for: opt(promDuration),
+    labels: opt(strings),
+    annotations: opt(strings),
+  }),
+]);
+const PrometheusRuleSchema = v.strictObject({
+  apiVersion: v.literal("monitoring.coreos.com/v1"),
+  kind: v.literal("PrometheusRule"),
+  metadata: ObjectMeta,
+  spec: v.strictObject({
+    groups: v.array(v.strictObject({ name: str, interval: opt(promDuration), rules: v.array(Rule) })),
+  }),
+});
+
 /** The schema for every apiVersion/kind the manifests may contain; anything else is an error. */
 export const SCHEMAS: Record<string, v.GenericSchema> = {
   "serving.knative.dev/v1 Service": KnativeServiceSchema,
@@ -415,6 +468,8 @@ export const SCHEMAS: Record<string, v.GenericSchema> = {
   "v1 ConfigMap": ConfigMapSchema,
   "v1 Secret": SecretSchema,
   "v1 Namespace": NamespaceSchema,
+  "monitoring.coreos.com/v1 PodMonitor": PodMonitorSchema,
+  "monitoring.coreos.com/v1 PrometheusRule": PrometheusRuleSchema,
   "kustomize.config.k8s.io/v1beta1 Kustomization": KustomizationSchema,
 };
 
