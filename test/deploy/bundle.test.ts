@@ -53,6 +53,13 @@ async function get(url: string) {
 const usesKafka = (name: string) =>
   readFileSync(join(ROOT, "functions", name, "server.ts"), "utf8").includes("shared/kafka.ts");
 
+/** What a function's readiness waits for (functions/shared/server.ts: ready means able to serve). */
+const WAITS_FOR: Record<string, string> = {
+  buy: "Kafka producer",
+  "purchase-persist": "database (its indexes)",
+  purchases: "database",
+};
+
 for (const name of functionNames()) {
   describe(`bundle ${name}`, () => {
     let dir: string;
@@ -105,13 +112,24 @@ for (const name of functionNames()) {
       let proc: Started | undefined;
       after(() => proc?.kill());
 
-      test("then it still starts, and is live and ready (clients connect in the background)", async () => {
-        const dead = await freePort();
-        proc = await startAndProbe(name, dir, {
-          KAFKA_BOOTSTRAP_SERVERS: `127.0.0.1:${dead}`,
-          MONGODB_URI: `mongodb://127.0.0.1:${dead}/${unique("deploy-bundle")}`,
-        });
-      });
+      const waits = WAITS_FOR[name];
+      test(
+        waits
+          ? `then it still starts and is live, and /readyz is 503 while its ${waits} does not answer`
+          : "then it still starts, and is live and ready (it needs neither)",
+        async () => {
+          const dead = await freePort();
+          proc = await startAndProbe(
+            name,
+            dir,
+            {
+              KAFKA_BOOTSTRAP_SERVERS: `127.0.0.1:${dead}`,
+              MONGODB_URI: `mongodb://127.0.0.1:${dead}/${unique("deploy-bundle")}`,
+            },
+            waits ? 503 : 200,
+          );
+        },
+      );
 
       // A pending librdkafka connect() would hold the process at exit for up to 30 s; the
       // functions only connect once a broker accepts TCP (connectInBackground), so this holds.
@@ -130,8 +148,13 @@ interface Started {
   kill: () => void;
 }
 
-/** Starts the bundle as the container does and waits for 200 on its probes and /metrics. */
-async function startAndProbe(name: string, dir: string, deps: Record<string, string>): Promise<Started> {
+/** Starts the bundle as the container does and waits for its probes (readiness: `ready`) and /metrics. */
+async function startAndProbe(
+  name: string,
+  dir: string,
+  deps: Record<string, string>,
+  ready: 200 | 503 = 200,
+): Promise<Started> {
   const port = await freePort();
   // A clean environment, as in the container: nothing from this test process leaks in.
   const child = spawn(process.execPath, ["index.mjs"], {
@@ -159,7 +182,9 @@ async function startAndProbe(name: string, dir: string, deps: Record<string, str
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitFor(`${name} /livez`, async () => (await get(`${base}/livez`)) === 200, 20_000);
-    await waitFor(`${name} /readyz`, async () => (await get(`${base}/readyz`)) === 200, 20_000);
+    if (ready === 200)
+      await waitFor(`${name} /readyz`, async () => (await get(`${base}/readyz`)) === 200, 20_000);
+    else assert.equal(await get(`${base}/readyz`), 503, "ready while its dependency does not answer");
     assert.equal(await get(`${base}/metrics`), 200);
   } catch (err) {
     kill();
