@@ -3,7 +3,7 @@
 // 4xx ({error, message}, never a 5xx), and neither the database nor the purchases topic may change.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { groupState } from "../../functions/purchases/lag.ts";
+import { createGroupReader, type GroupReader } from "../../functions/purchases/lag.ts";
 import { createAdmin, createKafka } from "../../functions/shared/kafka.ts";
 import { type System, startSystem } from "../../scripts/local/system.ts";
 import { isolatedPipeline, testConfig, unique, waitFor } from "../helpers.ts";
@@ -24,6 +24,7 @@ for (const c of cases) byEndpoint.set(c.endpoint, [...(byEndpoint.get(c.endpoint
 let system: System;
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let admin: ReturnType<typeof createAdmin>;
+let lag: GroupReader;
 const pipeline = isolatedPipeline("bad-purchases");
 const { topic, dlq, group } = pipeline;
 let initial: { db: DatabaseState; records: number };
@@ -37,8 +38,11 @@ before(async () => {
       LOG_LEVEL: "info",
     },
   });
-  admin = createAdmin(createKafka(testConfig(), unique("bad-input")));
+  const kafka = createKafka(testConfig(), unique("bad-input"));
+  admin = createAdmin(kafka);
   await admin.connect();
+  lag = createGroupReader(kafka, group);
+  await lag.connect();
   // A few real purchases first, so there is something a lax reader could leak or change.
   for (const user of ["mallory", "alice", "bob"]) {
     const res = await fetch(`${system.url("gateway")}/buy`, {
@@ -57,6 +61,7 @@ after(async () => {
   await system?.stop();
   await admin?.deleteTopics({ topics: [topic, dlq], timeout: 10_000 }).catch(() => {});
   await admin?.disconnect();
+  await lag?.disconnect();
   await db?.client
     .db()
     .dropDatabase()
@@ -71,7 +76,7 @@ async function stateChange() {
   const records = await topicRecords(admin, topic);
   if (records !== expected.records) {
     // Let the pipeline store what was produced, so that it is not blamed on the next case.
-    await waitFor("no consumer lag", async () => (await groupState(admin, group, topic, 2000))?.lag === 0);
+    await waitFor("no consumer lag", async () => (await lag.read(topic, 2000))?.lag === 0);
     await new Promise((r) => setTimeout(r, 300));
   }
   const state = await databaseState(db.collection);
@@ -121,7 +126,7 @@ describe(`bad-input campaign (seed ${SEED})`, () => {
   }
 
   test("When the pipeline has settled, then the database, the topic and the dead-letter topic are as before", async () => {
-    await waitFor("no consumer lag", async () => (await groupState(admin, group, topic, 2000))?.lag === 0);
+    await waitFor("no consumer lag", async () => (await lag.read(topic, 2000))?.lag === 0);
     await new Promise((r) => setTimeout(r, 500));
     assert.deepEqual(await databaseState(db.collection), initial.db);
     assert.equal(await topicRecords(admin, topic), initial.records);
