@@ -1,24 +1,27 @@
 import { cachedProbe } from "../shared/health.ts";
-import { connectInBackground, createAdmin, createKafka } from "../shared/kafka.ts";
+import { anyBrokerListening, connectInBackground, createKafka } from "../shared/kafka.ts";
 import { keepTrying } from "../shared/keep-trying.ts";
 import { errorFields } from "../shared/logging.ts";
 import { createMongoClient, purchasesCollection } from "../shared/mongo.ts";
 import { runFunction } from "../shared/server.ts";
 import { createApp } from "./app.ts";
-import { groupState, lagGauge } from "./lag.ts";
+import { createGroupReader, lagGauge } from "./lag.ts";
 
 await runFunction("purchases", async ({ config, logger, registry, ready }) => {
   const client = createMongoClient(config);
   const kafka = createKafka(config, "purchases-api", logger);
-  const admin = connectInBackground(
-    () => createAdmin(kafka),
+  const group = connectInBackground(
+    () => createGroupReader(kafka, config.KAFKA_GROUP_ID),
     config.KAFKA_BOOTSTRAP_SERVERS,
-    (err, attempt) => logger.warn("kafka admin connect failed", { attempt, ...errorFields(err) }),
+    (err, attempt) => logger.warn("kafka group reader connect failed", { attempt, ...errorFields(err) }),
   );
   const timeout = Math.min(config.KAFKA_TIMEOUT_MS, 2000);
+  // While no broker accepts TCP, librdkafka would spin reconnecting for each pending admin request
+  // (about half a core); asking only once a broker listens keeps an outage cheap.
   const state = cachedProbe(async () => {
-    const connected = admin.get();
-    return connected && groupState(connected, config.KAFKA_GROUP_ID, config.KAFKA_TOPIC, timeout);
+    const reader = group.get();
+    if (!reader || !(await anyBrokerListening(config.KAFKA_BOOTSTRAP_SERVERS, timeout))) return undefined;
+    return reader.read(config.KAFKA_TOPIC, timeout);
   }, 2000);
   lagGauge(registry, { consumergroup: config.KAFKA_GROUP_ID, topic: config.KAFKA_TOPIC }, state);
   const app = createApp({
@@ -35,7 +38,7 @@ await runFunction("purchases", async ({ config, logger, registry, ready }) => {
     // Ready once the database answers: history reads are this function's job (Kafka is for /health).
     ready: keepTrying("database ping", () => client.db("admin").command({ ping: 1 }), logger),
     close: async () => {
-      await Promise.allSettled([client.close(), admin.stop()]);
+      await Promise.allSettled([client.close(), group.stop()]);
     },
   };
 });

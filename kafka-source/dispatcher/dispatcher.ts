@@ -107,7 +107,7 @@ export function createDispatcher({ config, scheduler, consumer, deadLetter, metr
       if (ready.length === 0) return;
       try {
         await consumer.commit(ready.map(({ state, offset }) => ({ ...state.tp, offset })));
-        for (const { state, offset } of ready) state.tracker.markCommitted(offset);
+        for (const { tracker, offset } of ready) tracker.markCommitted(offset);
         log.debug("committed", {
           offsets: ready.map(({ state, offset }) => `${state.tp.partition}:${offset}`),
         });
@@ -152,8 +152,13 @@ export function createDispatcher({ config, scheduler, consumer, deadLetter, metr
       try {
         const records = await consumer.poll(config.maxInFlight);
         for (const r of records) {
-          if (!scheduler.enqueue(r))
-            log.debug("record skipped", { partition: r.partition, offset: r.offset });
+          const enqueued = scheduler.enqueue(r);
+          const where = { topic: r.topic, partition: r.partition, offset: r.offset };
+          if (enqueued === "unassigned") log.debug("record of an unassigned partition skipped", where);
+          // librdkafka reset an out-of-range position by initialOffset (auto.offset.reset), e.g.
+          // after the topic was deleted and recreated: the partition's commits start over from here.
+          if (enqueued === "restarted")
+            log.warn("fetch position moved back; tracking the partition afresh", where);
         }
         lastError = "";
       } catch (err) {

@@ -50,8 +50,11 @@ describe("dispatcher: crash and shutdown", () => {
   });
 
   test("When a second dispatcher joins the group, then the first gives up partitions and every record is delivered", async () => {
-    let slow = true; // until the rebalance, so that records are still in flight when it happens
-    const { sink, start } = await setup(400, () => (slow ? 100 : 5));
+    // Slow until the rebalance, so that records are still in flight when it happens: 1 s per record
+    // with 10 in flight is 40 s of work, far more than a second dispatcher takes to join. (At 100 ms,
+    // a machine where the join took over 4 s saw every record delivered before the rebalance.)
+    let slow = true;
+    const { sink, start } = await setup(400, () => (slow ? 1000 : 5));
     const first = await start();
     await waitFor("some records", async () => delivered(sink).size >= 20);
     const second = await start();

@@ -11,7 +11,11 @@ export class OffsetTracker {
   #committed: number | undefined;
   #last = -1;
 
-  /** Records a fetched offset; offsets must arrive in increasing order (false and ignored otherwise). */
+  /**
+   * Records a fetched offset; offsets must arrive in increasing order. False (and ignored) for an
+   * offset at or below the last one: the fetch position moved back, and the scheduler then starts
+   * a new tracker for the partition.
+   */
   received(offset: number): boolean {
     if (offset <= this.#last) return false;
     this.#last = offset;

@@ -59,7 +59,7 @@ describe("scheduler", () => {
     s.enqueue(rec(1, 1));
     const [revoked] = s.revoke(tps.slice(1));
     assert.equal(revoked?.queue.length, 0);
-    assert.equal(s.enqueue(rec(1, 2)), false);
+    assert.equal(s.enqueue(rec(1, 2)), "unassigned");
     assert.equal(s.next(), undefined);
   });
 
@@ -75,6 +75,54 @@ describe("scheduler", () => {
       s.commits().map(({ state, offset }) => [state.tp.partition, offset]),
       [[0, 1]],
       "offset 1 was not done, so only offset 0 is covered",
+    );
+  });
+
+  test("When the fetch position moves back (topic recreated), then the new records are delivered and committed from the new position", () => {
+    const s = new Scheduler<Rec>({ ordering: "unordered", maxInFlight: 10 });
+    s.assign(tps);
+    for (let o = 10; o < 13; o++) s.enqueue(rec(0, o));
+    const old = startAll(s);
+    finish(s, old[0]);
+    finish(s, old[1]);
+    const [ready] = s.commits();
+    assert.equal(ready?.offset, 12);
+    ready?.tracker.markCommitted(12);
+    // The topic is recreated; librdkafka resets to the earliest offset: 0, 1 arrive.
+    assert.equal(s.enqueue(rec(0, 0)), "restarted");
+    assert.equal(s.enqueue(rec(0, 1)), "queued");
+    const fresh = startAll(s);
+    assert.deepEqual(
+      fresh.map((n) => n.record.offset),
+      [0, 1],
+      "the new position's records are started, not skipped as re-fetches",
+    );
+    finish(s, old[2]); // the old position's last record ends late: it must not count for offset 12 now
+    finish(s, fresh[0]);
+    assert.deepEqual(
+      s.commits().map(({ offset }) => offset),
+      [1],
+      "the commit point starts over below the old one",
+    );
+    finish(s, fresh[1]);
+    assert.deepEqual(
+      s.commits().map(({ offset }) => offset),
+      [2],
+    );
+  });
+
+  test("When a commit of the old position completes after a restart, then it does not hold back the new position", () => {
+    const s = new Scheduler<Rec>({ ordering: "unordered", maxInFlight: 10 });
+    s.assign(tps);
+    s.enqueue(rec(0, 20));
+    finish(s, startAll(s)[0]);
+    const [pending] = s.commits(); // a commit of offset 21 is on its way
+    s.enqueue(rec(0, 0));
+    finish(s, startAll(s)[0]);
+    pending?.tracker.markCommitted(21);
+    assert.deepEqual(
+      s.commits().map(({ offset }) => offset),
+      [1],
     );
   });
 });

@@ -5,6 +5,8 @@
 //   (UnorderedConsumerVerticle bounds in-flight records by max.poll.records, default 50).
 // Both modes also cap the consumer at `maxInFlight`. Fetched records wait in a queue per partition;
 // the dispatcher stops polling while `buffered` (fetched, not started) is at its limit.
+// A fetch position that moves back (librdkafka reset an out-of-range offset after the topic was
+// deleted and recreated, or after log truncation) starts the partition's offset tracking afresh.
 import { OffsetTracker } from "./offsets.ts";
 
 export interface TopicPartition {
@@ -19,6 +21,7 @@ export interface PartitionState<R> {
   tp: TopicPartition;
   queue: R[];
   inFlight: number;
+  /** The current position's tracker; replaced when the fetch position moves back. */
   tracker: OffsetTracker;
   /** Aborted when the partition is revoked or the dispatcher stops: no further retries. */
   cancel: AbortController;
@@ -31,8 +34,19 @@ export interface SchedulerOptions {
 
 export const tpKey = (tp: TopicPartition) => `${tp.topic}/${tp.partition}`;
 
+/** What enqueue did with a record: buffered, buffered on a restarted position, or dropped (not assigned). */
+export type Enqueued = "queued" | "restarted" | "unassigned";
+
+export interface ReadyCommit<R> {
+  state: PartitionState<R>;
+  tracker: OffsetTracker;
+  offset: number;
+}
+
 export class Scheduler<R extends TopicPartitionOffset> {
   readonly #parts = new Map<string, PartitionState<R>>();
+  /** The tracker each buffered or in-flight record counts against (older positions' included). */
+  readonly #trackerOf = new WeakMap<R, OffsetTracker>();
   readonly #opts: SchedulerOptions;
   #inFlight = 0;
   #cursor = 0;
@@ -83,12 +97,24 @@ export class Scheduler<R extends TopicPartitionOffset> {
     return revoked;
   }
 
-  /** Buffers a fetched record; false (dropped) when its partition is not assigned or it is a re-fetch. */
-  enqueue(record: R): boolean {
+  /**
+   * Buffers a fetched record ("unassigned": dropped). An offset at or below one already received
+   * means the fetch position moved back: a new tracker takes over, so the new position's records
+   * are delivered and committed (even below the old commit point); records of the old position
+   * still queued or in flight complete against the old tracker, which is no longer committed.
+   */
+  enqueue(record: R): Enqueued {
     const state = this.#parts.get(tpKey(record));
-    if (state?.tracker.received(record.offset) !== true) return false;
+    if (!state) return "unassigned";
+    let result: Enqueued = "queued";
+    if (!state.tracker.received(record.offset)) {
+      state.tracker = new OffsetTracker();
+      state.tracker.received(record.offset);
+      result = "restarted";
+    }
+    this.#trackerOf.set(record, state.tracker);
     state.queue.push(record);
-    return true;
+    return result;
   }
 
   /** The next record allowed to start, round-robin over partitions, or undefined. */
@@ -111,17 +137,20 @@ export class Scheduler<R extends TopicPartitionOffset> {
   finish(state: PartitionState<R>, record: R, done: boolean): void {
     state.inFlight--;
     this.#inFlight--;
-    if (done) state.tracker.done(record.offset);
+    const tracker = this.#trackerOf.get(record) ?? state.tracker;
+    this.#trackerOf.delete(record);
+    if (done) tracker.done(record.offset);
   }
 
-  /** Offsets ready to commit (ahead of the last commit) for the given states (default: all assigned). */
-  commits(
-    states: PartitionState<R>[] = this.partitions,
-  ): Array<{ state: PartitionState<R>; offset: number }> {
-    const out: Array<{ state: PartitionState<R>; offset: number }> = [];
+  /**
+   * Offsets ready to commit (ahead of the last commit) for the given states (default: all assigned),
+   * with the tracker they came from: markCommitted goes there, not to a tracker that replaced it.
+   */
+  commits(states: PartitionState<R>[] = this.partitions): ReadyCommit<R>[] {
+    const out: ReadyCommit<R>[] = [];
     for (const state of states) {
       const offset = state.tracker.toCommit();
-      if (offset !== undefined) out.push({ state, offset });
+      if (offset !== undefined) out.push({ state, tracker: state.tracker, offset });
     }
     return out;
   }

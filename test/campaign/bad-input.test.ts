@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
-import { groupState } from "../../functions/purchases/lag.ts";
+import { createGroupReader, type GroupReader } from "../../functions/purchases/lag.ts";
 import { createAdmin, createKafka } from "../../functions/shared/kafka.ts";
 import { type System, startSystem } from "../../scripts/local/system.ts";
 import { isolatedPipeline, testConfig, unique, waitFor } from "../helpers.ts";
@@ -25,6 +25,7 @@ for (const c of cases) byEndpoint.set(c.endpoint, [...(byEndpoint.get(c.endpoint
 let system: System;
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let admin: ReturnType<typeof createAdmin>;
+let lag: GroupReader;
 const pipeline = isolatedPipeline("bad-purchases");
 const { topic, dlq, group } = pipeline;
 let initial: { db: DatabaseState; records: number };
@@ -38,8 +39,11 @@ before(async () => {
       LOG_LEVEL: "info",
     },
   });
-  admin = createAdmin(createKafka(testConfig(), unique("bad-input")));
+  const kafka = createKafka(testConfig(), unique("bad-input"));
+  admin = createAdmin(kafka);
   await admin.connect();
+  lag = createGroupReader(kafka, group);
+  await lag.connect();
   // A few real purchases first, so there is something a lax reader could leak or change.
   for (const user of ["mallory", "alice", "bob"]) {
     const res = await fetch(`${system.url("gateway")}/buy`, {
@@ -68,6 +72,7 @@ after(async () => {
   await system?.stop();
   await admin?.deleteTopics({ topics: [topic, dlq], timeout: 10_000 }).catch(() => {});
   await admin?.disconnect();
+  await lag?.disconnect();
   await db?.client
     .db()
     .dropDatabase()
@@ -82,7 +87,7 @@ async function stateChange() {
   const records = await topicRecords(admin, topic);
   if (records !== expected.records) {
     // Let the pipeline store what was produced, so that it is not blamed on the next case.
-    await waitFor("no consumer lag", async () => (await groupState(admin, group, topic, 2000))?.lag === 0);
+    await waitFor("no consumer lag", async () => (await lag.read(topic, 2000))?.lag === 0);
     await new Promise((r) => setTimeout(r, 300));
   }
   const state = await databaseState(db.collection);
@@ -153,7 +158,7 @@ describe(`bad-input campaign (seed ${SEED})`, () => {
   }
 
   test("When the pipeline has settled, then the database, the topic and the dead-letter topic are as before", async () => {
-    await waitFor("no consumer lag", async () => (await groupState(admin, group, topic, 2000))?.lag === 0);
+    await waitFor("no consumer lag", async () => (await lag.read(topic, 2000))?.lag === 0);
     await new Promise((r) => setTimeout(r, 500));
     assert.deepEqual(await databaseState(db.collection), initial.db);
     assert.equal(await topicRecords(admin, topic), initial.records);

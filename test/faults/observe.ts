@@ -2,7 +2,7 @@
 // housekeeping around it (component logs, removing the run's topics and database).
 import { mkdirSync, writeFileSync } from "node:fs";
 import type { Db } from "mongodb";
-import { groupState } from "../../functions/purchases/lag.ts";
+import { createGroupReader } from "../../functions/purchases/lag.ts";
 import { createAdmin, createKafka } from "../../functions/shared/kafka.ts";
 import type { Component } from "../../scripts/local/system.ts";
 import { testConfig, unique, waitFor } from "../helpers.ts";
@@ -63,15 +63,15 @@ export async function drain(
   persisted: () => Promise<number>,
   timeoutMs: number,
 ) {
-  const admin = createAdmin(createKafka(testConfig(), unique("faults-drain")));
-  await admin.connect();
+  const lag = createGroupReader(createKafka(testConfig(), unique("faults-drain")), group);
+  await lag.connect();
   try {
     let last = -1;
     let stableSince = Date.now();
     await waitFor(
       "the pipeline drained",
       async () => {
-        const state = await groupState(admin, group, topic, 2000);
+        const state = await lag.read(topic, 2000);
         const count = await persisted();
         if (count !== last) {
           last = count;
@@ -86,7 +86,7 @@ export async function drain(
   } catch {
     return false;
   } finally {
-    await admin.disconnect();
+    await lag.disconnect();
   }
 }
 
