@@ -121,7 +121,11 @@ export function createApp(deps: PersistDeps) {
           `invalid CloudEvent: header ${repeated.join(", ")} sent more than once`,
         ),
       );
-    const headers = Object.fromEntries(c.req.raw.headers);
+    // Node's own header object when served by Node (lower-case names, repeats joined as the Fetch
+    // Headers join them; a repeated attribute header was refused above): iterating the Fetch
+    // Headers sorts and copies them on every event.
+    const headers =
+      (incoming?.headers as Record<string, string> | undefined) ?? Object.fromEntries(c.req.raw.headers);
     const bytes = await readBody(c, MAX_EVENT_BYTES).catch((err: AppError) =>
       reject(err.status === 413 ? "too_large" : "incomplete", err),
     );

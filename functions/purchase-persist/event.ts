@@ -3,15 +3,16 @@
 // KafkaSource wrapped (type dev.knative.kafka.event, id partition:<p>/offset:<o>, time = the record
 // timestamp); both carry the seed's message format as data.
 import type { CloudEventV1 } from "cloudevents";
-import { v5 as uuidv5 } from "uuid";
 import * as v from "valibot";
 import { decodeUtf8, wellFormed } from "../shared/body.ts";
 import { issueDetails } from "../shared/errors.ts";
 import { isCalendarDate, PurchaseDataSchema, type PurchaseDoc, toCents } from "../shared/purchase.ts";
 import type { IdSource } from "./identity.ts";
+import { uuidV5For } from "./uuid5.ts";
 
 // Namespace for purchase ids derived from a CloudEvent's identity: RFC 9562 UUIDv5.
 const EVENT_NAMESPACE = "9b8e51b6-3a51-4f0e-8d4c-6f0a1d2e7c33";
+const eventUuid = uuidV5For(EVENT_NAMESPACE);
 
 /** The type KafkaSource gives a record that is not a CloudEvent of its own (KNATIVE.md). */
 export const PLAIN_RECORD_TYPE = "dev.knative.kafka.event";
@@ -142,7 +143,7 @@ export function toPurchaseDoc(event: CloudEventV1<unknown>, now: Date, declared:
     ok: true,
     ids: p.id === undefined ? "derived" : "named",
     doc: {
-      _id: p.id ?? uuidv5(identity, EVENT_NAMESPACE),
+      _id: p.id ?? eventUuid(identity),
       username: p.username,
       user_id: p.user_id,
       item_name: p.item_name,

@@ -35,7 +35,7 @@ export async function ingestFigure(ctx: BenchContext): Promise<Omit<FigureResult
         ours: ours.rps,
         baseline: base.rps,
         against,
-        target: { kind: "ratio-min", value: 0.5 },
+        target: { kind: "ratio-min", value: 0.8 },
       }),
       row({
         figure: `ingest: p50 at half load (${half}/s)`,
@@ -51,7 +51,7 @@ export async function ingestFigure(ctx: BenchContext): Promise<Omit<FigureResult
         ours: oursHalf.p99,
         baseline: baseHalf.p99,
         against,
-        target: { kind: "below", value: 20 },
+        target: { kind: "below", value: 10 },
       }),
     ];
     const notes = [ours, base]

@@ -7,8 +7,11 @@
 // purchases_persisted_total, the connector's committed offsets), and the collection is checked to
 // hold that many at the end. CPU per stored event of every process involved (the store and the
 // broker too, when local) is recorded to explain the result.
+// The floors (floor.ts) in the same run: purchase-persist's CPU per event against a bare node:http
+// handler's, the dispatcher's against a bare client loop's, at the dispatcher's concurrency.
 import { VERSIONS } from "./connect.ts";
 import { type Outcome, runCeiling, runConnect, runPipeline } from "./contenders.ts";
+import { type Floors, measureFloors } from "./floor.ts";
 import { createTopics, deleteTopics, produceSeed } from "./kafka.ts";
 import { type BenchContext, type FigureResult, type Row, row } from "./types.ts";
 
@@ -21,6 +24,7 @@ export async function persistFigure(ctx: BenchContext): Promise<Omit<FigureResul
     const produced = await produceSeed(ctx.kafka, topic, n, users, ctx.say);
     const ceiling = await runCeiling(ctx, n, users);
     const pipeline = await runPipeline(ctx, topic, n);
+    const floors = await measureFloors(ctx);
     const connect: Record<string, Outcome | string> = {};
     const variants = !ctx.connect ? [] : ctx.quick ? ["default"] : ["default", "insert-one"];
     if (!ctx.connect) connect.default = "left out (--no-connect)";
@@ -32,9 +36,9 @@ export async function persistFigure(ctx: BenchContext): Promise<Omit<FigureResul
     }
     const all: Record<string, Outcome | string> = { ceiling, pipeline, ...prefixed(connect) };
     return {
-      rows: rows(pipeline, ceiling, connect),
-      notes: notes(all, n),
-      details: { events: n, users, topic, produced, ...all },
+      rows: [...rows(pipeline, ceiling, connect), ...floorRows(pipeline, floors)],
+      notes: [...notes(all, n), floorNote(floors)],
+      details: { events: n, users, topic, produced, ...all, floors },
     };
   } finally {
     await deleteTopics(ctx.kafka, [topic, `${topic}-dlq`]);
@@ -72,13 +76,41 @@ function rows(pipeline: Outcome, ceiling: Outcome, connect: Record<string, Outco
         ours: pipeline.rate.rate,
         baseline: rate(connect["insert-one"]),
         against: "same connector, writemodel.strategy InsertOneDefaultStrategy",
-        target: { kind: "none" },
+        target: { kind: "ratio-min", value: 0.5 },
         note: skipped(connect["insert-one"]),
       }),
     );
   }
   return out;
 }
+
+function floorRows(pipeline: Outcome, floors: Floors): Row[] {
+  const cpu = (p: string) => pipeline.cpuMsPerEvent[p] ?? null;
+  const shape = `${floors.concurrency} in flight, same headers and body`;
+  return [
+    row({
+      figure: "persist: CPU per event vs handler floor",
+      unit: "CPU ms",
+      ours: cpu("persist"),
+      baseline: floors.serverCpuMs,
+      against: `bare node:http handler reading the body, 200 + small JSON (${shape})`,
+      target: { kind: "ratio-max", value: 2 },
+    }),
+    row({
+      figure: "dispatcher: CPU per event vs client floor",
+      unit: "CPU ms",
+      ours: cpu("dispatcher"),
+      baseline: floors.clientCpuMs,
+      against: `bare node:http loop, the dispatcher's keep-alive agent settings (${shape})`,
+      target: { kind: "ratio-max", value: 2 },
+    }),
+  ];
+}
+
+const floorNote = (f: Floors) =>
+  `floors: bare client -> bare handler ${f.rate} req/s at ${f.concurrency} in flight over ${f.requests} ` +
+  `requests (${f.headerBytes} B of headers, ${f.bodyBytes} B body); CPU ms per request: handler ` +
+  `${f.serverCpuMs}, client ${f.clientCpuMs}`;
 
 function notes(all: Record<string, Outcome | string>, n: number): string[] {
   const out: string[] = [];

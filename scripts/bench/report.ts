@@ -5,7 +5,7 @@ import type { FigureResult, Row } from "./types.ts";
 
 const num = (v: number | null, unit: string) => {
   if (v === null || !Number.isFinite(v)) return "-";
-  const digits = unit === "ms" || unit === "MB" ? (v < 10 ? 2 : 1) : 0;
+  const digits = unit === "CPU ms" ? 3 : unit === "ms" || unit === "MB" ? (v < 10 ? 2 : 1) : 0;
   return `${v.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })} ${unit}`;
 };
 

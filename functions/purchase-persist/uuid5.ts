@@ -1,0 +1,18 @@
+// RFC 9562 UUIDv5 with node:crypto. By hand rather than the `uuid` package's v5 (still used
+// elsewhere): its v5 turns the name into bytes one character at a time, and persist derives one id
+// per event; measured 11.7 µs against 4.2 µs per id, ~7% of persist's CPU per event (uuid5.test.ts
+// checks both give the same ids).
+import { createHash } from "node:crypto";
+
+/** A v5 UUID function for one namespace (a UUID string). */
+export function uuidV5For(namespace: string): (name: string) => string {
+  const ns = Buffer.from(namespace.replace(/-/g, ""), "hex");
+  if (ns.length !== 16) throw new Error(`not a UUID: ${namespace}`);
+  return (name) => {
+    const h = createHash("sha1").update(ns).update(name, "utf8").digest();
+    h[6] = ((h[6] as number) & 0x0f) | 0x50;
+    h[8] = ((h[8] as number) & 0x3f) | 0x80;
+    const x = h.toString("hex", 0, 16);
+    return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+  };
+}
