@@ -64,7 +64,8 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
     system = await startSystem({ env });
     const url = system.url("gateway");
     const started = clock();
-    const load = startLoad({ ...opts, url, runId: unique("run"), clock });
+    let faultsDone = false;
+    const load = startLoad({ ...opts, url, runId: unique("run"), clock, more: () => !faultsDone });
     let readsUntil = -1;
     const reading = startReads({
       url,
@@ -92,7 +93,6 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
       for (const { at, fault } of opts.schedule ?? defaultSchedule()) {
         const due = () => load.progress().started >= at * opts.purchases || clock() - started >= at * planned;
         while (!loadDone && !due()) await sleep(50);
-        if (loadDone) log(`warning: the load finished before "${fault.name}"; it runs without load`);
         log(`fault: ${fault.name} at t=${(clock() / 1000).toFixed(1)}s`);
         readsUntil = Number.POSITIVE_INFINITY;
         const result = await fault.inject({ system, env, clock, dbOutageMs: opts.dbOutageMs, retired });
@@ -101,8 +101,10 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
         log(`  restored after ${result.restoredAt - result.injectedAt} ms; recovered: ${recovered}`);
         injected.push({ ...result, name: fault.name, recovered });
       }
+      faultsDone = true;
       await load.done;
     } finally {
+      faultsDone = true; // a fault that threw must not leave the load running for ever
       clearInterval(ticker);
       await reading.stop();
     }

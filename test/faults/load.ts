@@ -44,6 +44,11 @@ export interface LoadOptions {
   users?: number;
   /** The campaign clock: ms since its start. */
   clock: () => number;
+  /**
+   * Past `purchases`, more are made while this holds: the campaign keeps the load going until its
+   * last fault has been injected and has recovered, however slow the machine makes the faults.
+   */
+  more?: () => boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -96,11 +101,12 @@ function parse(text: string): any {
 /** Starts the load; `progress()` counts purchases started and accepted, `done` resolves with all. */
 export function startLoad(opts: LoadOptions) {
   const users = opts.users ?? 500;
-  const purchases: Purchase[] = Array.from({ length: opts.purchases }, (_, index) => {
+  const purchase = (index: number): Purchase => {
     const userId = `fc-${index % users}`;
     const key = `${opts.runId}-${index}`;
     return { index, userId, key, expectedId: expectedPurchaseId(userId, key), attempts: [] };
-  });
+  };
+  const purchases: Purchase[] = Array.from({ length: opts.purchases }, (_, index) => purchase(index));
   let next = 0;
   let accepted = 0;
   // Paced, without catching up after a stall: a fault must not be followed by a burst.
@@ -127,6 +133,7 @@ export function startLoad(opts: LoadOptions) {
   const worker = async () => {
     for (;;) {
       const i = next++;
+      if (i >= purchases.length && opts.more?.()) purchases.push(purchase(purchases.length));
       const p = purchases[i];
       if (!p) return;
       if (opts.rate > 0) {
@@ -141,7 +148,7 @@ export function startLoad(opts: LoadOptions) {
   const done = Promise.all(Array.from({ length: opts.concurrency }, worker)).then(() => purchases);
   return {
     done,
-    progress: () => ({ started: Math.min(next, opts.purchases), accepted }),
+    progress: () => ({ started: Math.min(next, purchases.length), accepted }),
     purchases,
   };
 }
