@@ -11,7 +11,7 @@
 #   jaeger.sh config <otlp> <query> [<grpc>]
 #                                       a config file (stdout): in-memory storage, OTLP/HTTP on
 #                                       127.0.0.1:<otlp>, query API on 127.0.0.1:<query>
-#   jaeger.sh start <otlp> <query> <dir>
+#   jaeger.sh start <otlp> <query> <dir> [<grpc>]
 #                                       provision, write <dir>/jaeger.yaml, run in the foreground
 set -euo pipefail
 
@@ -108,11 +108,11 @@ case "${1:-}" in
   provision) provision ;;
   config) [ $# -ge 3 ] || die "usage: jaeger.sh config <otlp-port> <query-port> [<grpc-port>]"; config "$2" "$3" "${4:-}" ;;
   start)
-    [ $# -eq 4 ] || die "usage: jaeger.sh start <otlp-port> <query-port> <dir>"
+    [ $# -ge 4 ] || die "usage: jaeger.sh start <otlp-port> <query-port> <dir> [<grpc-port>]"
     bin="$(provision)"
     mkdir -p "$4"
-    config "$2" "$3" >"$4/jaeger.yaml"
+    config "$2" "$3" "${5:-}" >"$4/jaeger.yaml"
     exec "$bin" --config "file:$4/jaeger.yaml"
     ;;
-  *) die "usage: jaeger.sh provision | config <otlp> <query> [<grpc>] | start <otlp> <query> <dir>" ;;
+  *) die "usage: jaeger.sh provision | config <otlp> <query> [<grpc>] | start <otlp> <query> <dir> [<grpc>]" ;;
 esac
