@@ -31,8 +31,11 @@ export interface Tracing {
 
 /** Starts the SDK when OTEL_EXPORTER_OTLP_ENDPOINT (or its traces variant) is set. */
 export async function startTracing(service: string, env = process.env): Promise<Tracing> {
-  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  if (!endpoint || env.OTEL_SDK_DISABLED === "true") return { shutdown: async () => {} };
+  // As the OTLP spec has it: the traces variable is the full URL, the general one a base URL.
+  const url =
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ||
+    (env.OTEL_EXPORTER_OTLP_ENDPOINT && `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, "")}/v1/traces`);
+  if (!url || env.OTEL_SDK_DISABLED === "true") return { shutdown: async () => {} };
   const [sdk, { OTLPTraceExporter }, { AsyncLocalStorageContextManager }, core, resources] =
     await Promise.all([
       import("@opentelemetry/sdk-trace"),
@@ -44,8 +47,12 @@ export async function startTracing(service: string, env = process.env): Promise<
   const provider = new sdk.TracerProvider({
     resource: resources.resourceFromAttributes({ "service.name": env.OTEL_SERVICE_NAME || service }),
     spanProcessors: [
-      // The exporter reads OTEL_EXPORTER_OTLP_* itself; SDK 3 no longer reads OTEL_BSP_SCHEDULE_DELAY.
-      new sdk.BatchSpanProcessor({ exporter: new OTLPTraceExporter(), scheduledDelayMillis: delay(env) }),
+      // The exporter reads the other OTEL_EXPORTER_OTLP_* (headers, timeout); SDK 3 no longer reads
+      // OTEL_BSP_SCHEDULE_DELAY itself.
+      new sdk.BatchSpanProcessor({
+        exporter: new OTLPTraceExporter({ url }),
+        scheduledDelayMillis: delay(env),
+      }),
     ],
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
