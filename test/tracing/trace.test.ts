@@ -25,8 +25,9 @@ async function buy(user: string, headers: Record<string, string> = {}) {
     headers: { "Content-Type": "application/json", ...headers },
     body: JSON.stringify({ username: user, user_id: user }),
   });
-  assert.equal(res.status, 202, await res.text());
-  return ((await res.json()) as { purchase: { id: string } }).purchase.id;
+  const text = await res.text();
+  assert.equal(res.status, 202, text);
+  return (JSON.parse(text) as { purchase: { id: string } }).purchase.id;
 }
 
 const expected = [
