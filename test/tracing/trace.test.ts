@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import * as v from "valibot";
+import { PurchaseHeadersSchema } from "../../functions/shared/asyncapi-schemas.ts";
 import { type System, startSystem } from "../../scripts/local/system.ts";
 import { isolatedPipeline, unique, waitFor } from "../helpers.ts";
 import { readRecords } from "../kafka.ts";
@@ -128,6 +130,8 @@ describe("tracing: one purchase, one trace across Kafka", () => {
     assert.ok(record, `no record with ce_id ${id}`);
     const m = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/.exec(record.headers.ce_traceparent ?? "");
     assert.ok(m, `ce_traceparent: ${record.headers.ce_traceparent}`);
+    const contract = v.safeParse(PurchaseHeadersSchema, record.headers);
+    assert.ok(contract.success, `the AsyncAPI headers schema: ${JSON.stringify(contract.issues)}`);
     const t = await completeTrace(m[1] as string);
     assertChain(t);
     assert.equal(span(t, `buy send ${pipeline.topic}`).spanID, m[2], "the record names the produce span");
