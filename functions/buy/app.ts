@@ -15,6 +15,7 @@ import { type Admin, kafkaReachable, type Producer, withTimeout } from "../share
 import { errorFields } from "../shared/logging.ts";
 import { serveDocs } from "../shared/openapi.ts";
 import { BuyRequestSchema, PURCHASE_EVENT_TYPE, type Purchase } from "../shared/purchase.ts";
+import { producerSpan } from "../shared/tracing.ts";
 import { publicApiDocument } from "./openapi.ts";
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -89,8 +90,11 @@ export function createApp(deps: BuyDeps) {
       price: item.price,
       timestamp: now().toISOString(),
     };
-    // Kafka binary content mode: ce_* headers, the purchase JSON as the value, user_id as key.
+    const span = producerSpan(topic, id);
+    // Kafka binary content mode: ce_* headers, the purchase JSON as the value, user_id as key, and
+    // the trace context of this produce as the distributed-tracing extension (ce_traceparent).
     const event = new CloudEvent({
+      ...span.traceExtensions,
       id,
       source,
       type: PURCHASE_EVENT_TYPE,
@@ -133,12 +137,15 @@ export function createApp(deps: BuyDeps) {
       };
       return c.json(body, 202);
     } catch (err) {
+      span.fail(err);
       if (err instanceof AppError) throw err;
       produceSeconds.observe({ result: "error" }, (performance.now() - started) / 1000);
       logger.warn("produce failed", { ...errorFields(err), requestId: c.get("requestId"), purchaseId: id });
       throw Errors.kafkaUnavailable(
         `Kafka did not acknowledge the purchase within ${timeoutMs} ms; retry later`,
       );
+    } finally {
+      span.end();
     }
   });
   serveDocs(app, publicApiDocument({ maxBodyBytes: MAX_BODY_BYTES }));

@@ -2,8 +2,10 @@
 // caller's promise settles only when its own document is durably written, or proven a duplicate or
 // an identity conflict (./identity.ts) by reading what holds its keys.
 // Hand-written because no library batches MongoDB writes with per-item results.
+import type { SpanContext } from "@opentelemetry/api";
 import { type Collection, MongoBulkWriteError } from "mongodb";
 import type { PurchaseDoc } from "../shared/purchase.ts";
+import { activeSpanContext, batchWriteSpan } from "../shared/tracing.ts";
 import { type Difference, type IdSource, judge, requalified } from "./identity.ts";
 
 export type Outcome =
@@ -18,6 +20,8 @@ interface Pending {
   reject: (err: unknown) => void;
   /** Already moved to its time-qualified identity once. */
   requalified?: boolean;
+  /** The delivery's span, linked from the write's. */
+  span?: SpanContext | undefined;
 }
 
 export interface BatcherOptions {
@@ -57,6 +61,10 @@ export function createBatcher(collection: Collection<PurchaseDoc>, opts: Batcher
 
   async function write(batch: Pending[]) {
     onBatch?.(batch.length);
+    const span = batchWriteSpan(
+      collection.collectionName,
+      batch.map((p) => p.span),
+    );
     try {
       await collection.insertMany(
         batch.map((p) => p.doc),
@@ -65,6 +73,7 @@ export function createBatcher(collection: Collection<PurchaseDoc>, opts: Batcher
       for (const p of batch) p.resolve({ status: "inserted" });
     } catch (err) {
       if (!(err instanceof MongoBulkWriteError)) {
+        span.fail(err);
         for (const p of batch) p.reject(err);
         return;
       }
@@ -84,6 +93,8 @@ export function createBatcher(collection: Collection<PurchaseDoc>, opts: Batcher
         else p.reject(err);
       });
       await Promise.all(collided.map(settleCollision));
+    } finally {
+      span.end();
     }
   }
 
@@ -113,7 +124,7 @@ export function createBatcher(collection: Collection<PurchaseDoc>, opts: Batcher
   return {
     submit(doc: PurchaseDoc, ids: IdSource): Promise<Outcome> {
       return new Promise<Outcome>((resolve, reject) => {
-        queue.push({ doc, ids, resolve, reject });
+        queue.push({ doc, ids, resolve, reject, span: activeSpanContext() });
         if (queue.length >= maxBatch || maxWaitMs === 0) flush();
         else schedule();
       });

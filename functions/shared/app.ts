@@ -9,6 +9,7 @@ import { notFound, onError } from "./errors.ts";
 import type { Logger } from "./logging.ts";
 import { answerOptions, methodNotAllowed } from "./methods.ts";
 import { httpMetrics, metricsHandler } from "./metrics.ts";
+import { traceRequests } from "./tracing.ts";
 
 export interface BaseDeps {
   logger: Logger;
@@ -23,6 +24,8 @@ export type Env = { Variables: { requestId: string } };
 
 export function createBaseApp({ logger, registry, corsOrigins = [], ready = () => true }: BaseDeps) {
   const app = new Hono<Env>();
+  // First, so that every log line of the request (the access log below included) has its trace_id.
+  app.use(traceRequests());
   app.use(requestId());
   app.use(async (c, next) => {
     const start = performance.now();

@@ -1,5 +1,7 @@
 // JSON-lines logger. Hand-written because it is 30 lines; a logging library would add a
 // dependency and start-up time to every function for no feature we use.
+import { traceFields } from "./tracing.ts";
+
 const levels = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 } as const;
 export type Level = keyof typeof levels;
 type Fields = Record<string, unknown>;
@@ -15,7 +17,8 @@ export function createLogger(
   const min = levels[level];
   const emit = (lvl: Exclude<Level, "silent">) => (msg: string, fields?: Fields) => {
     if (levels[lvl] < min) return;
-    write(`${JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields })}\n`);
+    const line = { time: new Date().toISOString(), level: lvl, msg, ...base, ...traceFields(), ...fields };
+    write(`${JSON.stringify(line)}\n`);
   };
   return {
     debug: emit("debug"),

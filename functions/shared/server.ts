@@ -11,6 +11,7 @@ import type { Registry } from "prom-client";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { createLogger, errorFields, type Logger } from "./logging.ts";
 import { createRegistry } from "./metrics.ts";
+import { startTracing } from "./tracing.ts";
 
 export interface FunctionContext {
   config: Config;
@@ -40,6 +41,7 @@ export async function runFunction(name: string, build: (ctx: FunctionContext) =>
   const service = config.K_SERVICE ?? name;
   const logger = createLogger(config.LOG_LEVEL, { service });
   const registry = createRegistry({ service, revision: config.K_REVISION });
+  const tracing = await startTracing(service);
   let state: "starting" | "ready" | "stopping" = "starting";
   const built = await build({ config, logger, registry, ready: () => state === "ready" });
 
@@ -90,6 +92,7 @@ export async function runFunction(name: string, build: (ctx: FunctionContext) =>
     } catch (err) {
       logger.warn("error while closing clients", errorFields(err));
     }
+    await tracing.shutdown().catch((err) => logger.warn("could not export the last spans", errorFields(err)));
     logger.info("stopped");
     process.exit(0);
   };
