@@ -69,15 +69,16 @@ describe("end to end", () => {
     const res = await buy("e2e-alice");
     assert.equal(res.status, 202);
     const { purchase } = await res.json();
-    const started = Date.now();
+    // The page and the statistics are two queries: a read between the write and its visibility
+    // can see the purchase in one and not yet in the other, so wait for both. (How fast it shows
+    // is the bench's freshness figure, not a timed assertion here.)
     const body = await waitFor("the purchase in history", async () => {
       const h = await history("e2e-alice");
-      return h.stats?.count === 1 ? h : undefined;
+      return h.stats?.count === 1 && h.purchases?.length === 1 ? h : undefined;
     });
     assert.equal(body.purchases[0].id, purchase.id);
     assert.equal(body.stats.total_spent, purchase.price);
     assert.equal(body.stats.top_items[0].item_name, purchase.item_name);
-    assert.ok(Date.now() - started < 5000);
   });
 
   test("When a plain JSON record is produced by another producer, then it is stored", async () => {
