@@ -33,8 +33,10 @@ export function createBaseApp({ logger, registry, corsOrigins = [], ready = () =
     const status = c.res.status;
     const line = { requestId: c.get("requestId"), method: c.req.method, path: c.req.path, status };
     const ms = Math.round((performance.now() - start) * 10) / 10;
-    if (status >= 500) logger.warn("request", { ...line, ms });
-    else if (status >= 400) logger.info("request", { ...line, ms });
+    // A 503 on /readyz is the expected answer while a function starts or stops, not a failure.
+    const probe = c.req.path === "/readyz" || c.req.path === "/livez";
+    if (status >= 500 && !probe) logger.warn("request", { ...line, ms });
+    else if (status >= 400 && !probe) logger.info("request", { ...line, ms });
     else logger.debug("request", { ...line, ms });
   });
   app.use(httpMetrics(registry));

@@ -5,8 +5,8 @@
 import type { Collection } from "mongodb";
 import { userPage, userStats } from "../../functions/purchases/history.ts";
 import { ensureIndexes } from "../../functions/shared/mongo.ts";
+import { ensureUserIdGin, localPostgres } from "../local/ferretdb-index.ts";
 import type { Component } from "../local/system.ts";
-import { ensureUserIdGin, localPostgres } from "./ferretdb-index.ts";
 import { call } from "./http.ts";
 import { startFunction, stop, waitOk } from "./procs.ts";
 import { prng, seedDoc } from "./records.ts";
@@ -122,7 +122,7 @@ function userIdGin(ctx: BenchContext, db: string): string {
     const t0 = performance.now();
     const r = ensureUserIdGin(pg, db);
     if (r.created) ctx.say(`GIN index ${r.index} created in ${Math.round(performance.now() - t0)} ms`);
-    return `${scan}; the local stack adds a GIN index on it in PostgreSQL (${r.index}, scripts/bench/ferretdb-index.ts), which serves it`;
+    return `${scan}; the local stack adds a GIN index on it in PostgreSQL (${r.index}, scripts/local/ferretdb-index.ts), which serves it`;
   } catch (err) {
     return `${scan}; adding a GIN index failed: ${(err as Error).message.split("\n")[0]}`;
   }
