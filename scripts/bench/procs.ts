@@ -3,9 +3,11 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, readdirSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { type Component, ROOT, spawnComponent } from "../local/system.ts";
+
+export { freePort } from "../local/ports.ts";
+
 import type { Say } from "./progress.ts";
 import type { BenchContext } from "./types.ts";
 
@@ -136,16 +138,6 @@ export function listenerPid(port: number): number | undefined {
   const r = spawnSync("ss", ["-Hltnp", `sport = :${port}`], { encoding: "utf8" });
   const pid = Number(r.stdout?.match(/pid=(\d+)/)?.[1]);
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  server.close();
-  if (!address || typeof address === "string") throw new Error("no free port");
-  return address.port;
 }
 
 /** Polls `url` until it answers 200 (a function whose Kafka or database is still connecting). */

@@ -9,10 +9,10 @@
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
+import { freePort } from "./ports.ts";
 import type { Component } from "./system.ts";
 
 let picked: string | undefined;
@@ -51,14 +51,6 @@ export function manifestEnv(root: string, fn: string): Record<string, string> {
       .map((e: { name: string; value: string }) => [e.name, e.value]),
   );
   return { ...config.data, MONGODB_URI: "mongodb://set-by-the-secret/purchases", ...own };
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
 }
 
 let counter = 0;

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parse, stringify } from "yaml";
-import { freePort } from "./containers.ts";
+import { freePort } from "./ports.ts";
 import { ROOT } from "./system.ts";
 
 export const RULES_MANIFEST = join(ROOT, "knative/monitoring/prometheus-rule.yaml");

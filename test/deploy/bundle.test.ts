@@ -1,16 +1,17 @@
 // What each container image runs: the folder scripts/bundle.ts makes for a function, copied alone
 // to an empty directory (no repository node_modules to fall back on), started with
 // `node index.mjs` as the Dockerfile's CMD does, probed, and stopped with SIGTERM as Knative does.
+
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { cp, lstat, mkdtemp, readdir, readlink, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { bundleFunction, KAFKA_PACKAGE } from "../../scripts/bundle.ts";
+import { freePort } from "../../scripts/local/ports.ts";
 import { mongoUriFor, ROOT, testConfig, unique, waitFor } from "../helpers.ts";
 import { functionNames } from "./manifests.ts";
 
@@ -23,15 +24,6 @@ before(async () => {
 after(async () => {
   await rm(outRoot, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 async function files(dir: string, base = dir): Promise<string[]> {
   const out: string[] = [];

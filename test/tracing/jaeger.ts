@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freePort } from "../../scripts/local/containers.ts";
+import { freePort } from "../../scripts/local/ports.ts";
 import { ROOT } from "../helpers.ts";
 
 export interface Jaeger {

@@ -1,24 +1,15 @@
 // What the browser tests share: the whole local system (every function, the dispatcher, the
 // gateway, the web page) on its own topics and database, and a headless Chromium.
+
 import { mkdir } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { freePort } from "../../scripts/local/ports.ts";
 import { type System, spawnComponent, startSystem } from "../../scripts/local/system.ts";
 import { isolatedPipeline, ROOT, waitFor } from "../helpers.ts";
 import { freshDatabase } from "../mongo.ts";
 
 export const SCREENSHOTS = join(ROOT, "test-results", "web");
-
-/** A port nothing listens on right now: listen on 0, read it, close. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== "object" || !address) throw new Error("no port");
-  return address.port;
-}
 
 export interface WebSystem {
   system: System;
