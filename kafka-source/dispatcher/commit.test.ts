@@ -24,7 +24,12 @@ describe("dispatcher: commits", () => {
         sessionTimeoutMs: 6000,
         maxPollIntervalMs: 6000,
       },
-      { assigned: (tps) => void (assigned = tps), revoked: async () => {} },
+      {
+        assigned: (tps) => {
+          assigned = tps;
+        },
+        revoked: async () => {},
+      },
       createLogger("silent"),
     );
     await consumer.connect();
