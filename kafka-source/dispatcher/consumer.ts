@@ -81,7 +81,13 @@ export function createSourceConsumer(opts: ConsumerOptions, handlers: RebalanceH
       handlers.assigned(tps(assignment));
       if (incremental) consumer.incrementalAssign(assignment);
       else consumer.assign(assignment);
-      if (held) consumer.pause(tps(assignment));
+      if (held) {
+        try {
+          consumer.pause(tps(assignment));
+        } catch (e) {
+          log.warn("pausing newly assigned partitions failed", errorFields(e));
+        }
+      }
       return;
     }
     let lost = false;
@@ -135,6 +141,9 @@ export function createSourceConsumer(opts: ConsumerOptions, handlers: RebalanceH
       return offsets.filter((o) =>
         stored.some((s) => s.topic === o.topic && s.partition === o.partition && s.offset >= o.offset),
       );
+    },
+    get held() {
+      return held;
     },
     /** Pauses every assigned partition (and those assigned later); polls still serve the group. */
     hold(): boolean {

@@ -165,7 +165,8 @@ export function createDispatcher({ config, scheduler, consumer, deadLetter, metr
   // With the buffer full the loop waits for room instead of polling. A buffer that stays full (a sink
   // outage: every delivery retrying) must not stop polls for long: librdkafka drops a member that has
   // not polled for max.poll.interval.ms, and a rebalance waits for each member's next poll. So after
-  // `holdAfterMs` fetching is paused and polls go on; room in the buffer resumes fetching.
+  // `holdAfterMs` fetching is paused and polls go on (each waits up to 100 ms for records that do not
+  // come); room in the buffer resumes fetching.
   const holdAfterMs = Math.min(5000, config.maxPollIntervalMs / 4);
 
   function hold() {
@@ -184,7 +185,7 @@ export function createDispatcher({ config, scheduler, consumer, deadLetter, metr
     let lastPoll = Date.now();
     while (!stopping) {
       const full = scheduler.buffered >= config.maxInFlight;
-      if (full && Date.now() - lastPoll < holdAfterMs) {
+      if (full && !consumer.held && Date.now() - lastPoll < holdAfterMs) {
         await progress(100);
         continue;
       }
