@@ -118,7 +118,7 @@ export const BuyHealthSchema = v.object({
 
 export const ManagementHealthSchema = v.object({
   status: v.picklist(["healthy", "unhealthy"]),
-  service: v.literal("customer-management-api"),
+  service: v.literal("customer-management"),
   mongodb: v.picklist(["connected", "unreachable"]),
   kafka: v.pipe(
     v.string(),

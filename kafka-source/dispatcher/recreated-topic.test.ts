@@ -79,7 +79,7 @@ describe("dispatcher: a recreated topic", () => {
     // A send that failed part-way may have been repeated: at least the three, each one stored.
     await waitFor("the new purchases stored", async () => (await stored("after")) >= 3, 60_000);
     const health = await waitFor("the management API to see no lag", async () => {
-      const h = await (await fetch(`${system.url("purchases")}/health`)).json();
+      const h = await (await fetch(`${system.url("customer-management")}/health`)).json();
       return h.lag === 0 ? h : undefined;
     });
     assert.equal(health.kafka, "consuming");

@@ -192,14 +192,14 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   };
   try {
     await ensureTopics(env);
-    const [persist, purchases, items, buy] = await Promise.all([
+    const [persist, customerManagement, items, buy] = await Promise.all([
       startOne("purchase-persist"),
-      startOne("purchases"),
+      startOne("customer-management"),
       startOne("items"),
       startOne("buy"),
     ]);
     const userPurchases = await startOne("user-purchases", {
-      CUSTOMER_MANAGEMENT_API_URL: purchases.url,
+      CUSTOMER_MANAGEMENT_API_URL: customerManagement.url,
     });
     // The dispatcher reads the cluster's KafkaSource manifest; point it at this system's broker,
     // topic, consumer group and dead-letter topic.

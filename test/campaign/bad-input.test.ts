@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
-import { createGroupReader, type GroupReader } from "../../functions/purchases/lag.ts";
+import { createGroupReader, type GroupReader } from "../../functions/customer-management/lag.ts";
 import { createAdmin, createKafka } from "../../functions/shared/kafka.ts";
 import { type System, startSystem } from "../../scripts/local/system.ts";
 import { isolatedPipeline, testConfig, unique, waitFor } from "../helpers.ts";

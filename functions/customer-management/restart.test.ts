@@ -50,7 +50,7 @@ describe("management API: broker restarts", () => {
     await committer.commitOffsets([{ topic, partition: 0, offset: "1" }]);
     await committer.disconnect();
     db = await freshDatabase("mgmt-restart");
-    api = await startProcess("functions/purchases/server.ts", {
+    api = await startProcess("functions/customer-management/server.ts", {
       KAFKA_TOPIC: topic,
       KAFKA_GROUP_ID: group,
       MONGODB_URI: db.uri,

@@ -47,7 +47,7 @@ export function createApp(deps: PurchasesDeps) {
 
   app.get("/", (c) =>
     c.json(
-      serviceInfo("customer-management-api", "Stored purchases: history with statistics", [
+      serviceInfo("customer-management", "Stored purchases: history with statistics", [
         "GET /purchases/:user_id",
         "GET /api/purchases/:userId",
         "GET /api/purchases",
@@ -60,7 +60,7 @@ export function createApp(deps: PurchasesDeps) {
     const [mongoOk, group] = await Promise.all([dbUp(), deps.groupState()]);
     const body: v.InferOutput<typeof ManagementHealthSchema> = {
       status: mongoOk ? "healthy" : "unhealthy",
-      service: "customer-management-api",
+      service: "customer-management",
       mongodb: mongoOk ? "connected" : "unreachable",
       kafka: group?.state ?? "unreachable",
       lag: group?.lag ?? null,
