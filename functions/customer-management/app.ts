@@ -13,12 +13,12 @@ import {
 import { type BaseDeps, createBaseApp } from "../shared/app.ts";
 import { Errors, parseOr400 } from "../shared/errors.ts";
 import { cachedProbe } from "../shared/health.ts";
-import { ApiQuerySchema, decodeCursor, HistoryQuerySchema } from "../shared/history.ts";
 import { serviceInfo } from "../shared/info.ts";
 import { isUnavailable, ping } from "../shared/mongo.ts";
 import { serveDocs } from "../shared/openapi.ts";
+import { ApiQuerySchema, decodeCursor, HistoryQuerySchema } from "../shared/paging.ts";
 import { type PurchaseDoc, toApi } from "../shared/purchase.ts";
-import { userPage, userStats } from "./history.ts";
+import { userPage, userStats } from "./history-queries.ts";
 import type { GroupState } from "./lag.ts";
 import { managementApiDocument } from "./openapi.ts";
 

@@ -13,8 +13,8 @@ import {
   UserPathSchema,
   UserPurchasesSchema,
 } from "../shared/api-schemas.ts";
-import { ApiQuerySchema, HistoryQuerySchema } from "../shared/history.ts";
 import { buildDocument, docsPaths } from "../shared/openapi.ts";
+import { ApiQuerySchema, HistoryQuerySchema } from "../shared/paging.ts";
 
 const errors = (param: string) => ({
   400: `\`validation_failed\`, with \`details\` naming each bad field (${param}).`,

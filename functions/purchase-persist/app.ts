@@ -17,7 +17,7 @@ import { serviceInfo } from "../shared/info.ts";
 import { errorFields } from "../shared/logging.ts";
 import { ping } from "../shared/mongo.ts";
 import type { PurchaseDoc } from "../shared/purchase.ts";
-import { createBatcher, type Outcome } from "./batcher.ts";
+import { createBatcher, type WriteOutcome } from "./batcher.ts";
 import { declaredAttributes, repeatedAttributeHeaders, toPurchaseDoc } from "./event.ts";
 import { conflictError } from "./identity.ts";
 
@@ -148,7 +148,7 @@ export function createApp(deps: PersistDeps) {
       return reject(mapped.reason, new AppError(400, mapped.reason, mapped.message, mapped.details));
 
     const { doc } = mapped;
-    let outcome: Outcome;
+    let outcome: WriteOutcome;
     try {
       outcome = await batcher.submit(doc, mapped.ids);
     } catch (err) {

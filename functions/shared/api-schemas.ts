@@ -31,7 +31,6 @@ export const ErrorSchema = v.object({
     ),
   ),
 });
-export type ErrorBody = v.InferOutput<typeof ErrorSchema>;
 
 export const ServiceInfoSchema = v.object({
   name: v.string(),

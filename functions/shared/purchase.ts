@@ -52,7 +52,6 @@ export const BuyRequestSchema = v.strictObject(
   { username: UsernameSchema, user_id: UserIdSchema },
   (issue) => `unknown field ${JSON.stringify(issue.input)}`,
 );
-export type BuyRequest = v.InferOutput<typeof BuyRequestSchema>;
 
 const PriceSchema = v.pipe(
   v.number("must be a number"),
@@ -103,7 +102,6 @@ export const PurchaseDataSchema = v.object({
   price: PriceSchema,
   timestamp: TimestampSchema,
 });
-export type PurchaseData = v.InferOutput<typeof PurchaseDataSchema>;
 
 /** What the buy function produces (timestamp as an ISO string, id always set). */
 export interface Purchase {

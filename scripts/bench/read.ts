@@ -1,9 +1,10 @@
 // Figure 3, read: GET /purchases/:user_id (a page of 50 and the statistics over all the user's
 // purchases) p50/p99 with 1M stored purchases across 10k users, against the same database queries
-// issued directly with the driver (functions/customer-management/history.ts, as the handler calls them).
+// issued directly with the driver (functions/customer-management/history-queries.ts, as the
+// handler calls them).
 // One request at a time, the same users for both, alternating which goes first.
 import type { Collection } from "mongodb";
-import { userPage, userStats } from "../../functions/customer-management/history.ts";
+import { userPage, userStats } from "../../functions/customer-management/history-queries.ts";
 import { ensureIndexes } from "../../functions/shared/mongo.ts";
 import { ensureUserIdGin, localPostgres } from "../local/ferretdb-index.ts";
 import type { Component } from "../local/system.ts";

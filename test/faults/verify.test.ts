@@ -1,7 +1,7 @@
 // The campaign's judge on made-up records: each check must be able to fail.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Attempt, AttemptResult, Purchase } from "./load.ts";
+import type { Attempt, AttemptResult, TrackedPurchase } from "./load.ts";
 import { type StoredDoc, verify } from "./verify.ts";
 
 const EPOCH = Date.UTC(2026, 10, 21);
@@ -10,7 +10,7 @@ const attempt = (startedAt: number, result: AttemptResult): Attempt => ({
   endedAt: startedAt + 10,
   result,
 });
-const purchase = (index: number, attempts: Attempt[]): Purchase => {
+const purchase = (index: number, attempts: Attempt[]): TrackedPurchase => {
   const accepted = attempts.find((a) => a.result.kind === "accepted");
   return {
     index,
@@ -28,7 +28,11 @@ const doc = (id: string, at: number, eventId = id): StoredDoc => ({
   event_id: eventId,
   created_at: new Date(EPOCH + at),
 });
-const run = (purchases: Purchase[], docs: StoredDoc[], over: Partial<Parameters<typeof verify>[0]> = {}) =>
+const run = (
+  purchases: TrackedPurchase[],
+  docs: StoredDoc[],
+  over: Partial<Parameters<typeof verify>[0]> = {},
+) =>
   verify({
     purchases,
     docs,

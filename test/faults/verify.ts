@@ -1,7 +1,7 @@
 // Judges a finished campaign from its records alone: what the clients were told, what the database
 // holds, what the dead-letter topic holds, and when each fault was over. Pure: no I/O.
 import type { Injected } from "./faults.ts";
-import type { Attempt, Purchase } from "./load.ts";
+import type { Attempt, TrackedPurchase } from "./load.ts";
 
 export interface StoredDoc {
   _id: string;
@@ -39,7 +39,7 @@ export interface Check {
 }
 
 export interface VerifyInput {
-  purchases: Purchase[];
+  purchases: TrackedPurchase[];
   /** History reads made during the campaign ("accepted" = a 200). */
   reads?: Attempt[];
   docs: StoredDoc[];

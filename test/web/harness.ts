@@ -4,6 +4,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
+import type { Purchase } from "../../functions/shared/purchase.ts";
 import { freePort } from "../../scripts/local/ports.ts";
 import { type System, spawnComponent, startSystem } from "../../scripts/local/system.ts";
 import { isolatedPipeline, ROOT, waitFor } from "../helpers.ts";
@@ -148,13 +149,6 @@ export async function buyFromApi(ws: WebSystem, username: string, userId: string
   });
   if (res.status !== 202) throw new Error(`POST /buy answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { purchase: Purchase }).purchase;
-}
-
-export interface Purchase {
-  id: string;
-  item_name: string;
-  price: number;
-  timestamp: string;
 }
 
 export const usd = (n: number) =>
