@@ -5,7 +5,6 @@
 // check and end-to-end tests (with port 0 everywhere).
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../../functions/shared/config.ts";
@@ -214,9 +213,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     await start("gateway", "scripts/local/gateway.ts", {
       GATEWAY_ROUTES: JSON.stringify({ buy: buy.url, items: items.url, userPurchases: userPurchases.url }),
     });
-    if (existsSync(`${ROOT}/functions/web/server.ts`)) {
-      await startOne("web", { API_BASE_URL: `http://localhost:${components.get("gateway")?.port}` });
-    }
+    await startOne("web", { API_BASE_URL: `http://localhost:${components.get("gateway")?.port}` });
   } catch (err) {
     await system.stop();
     throw err;
