@@ -1,5 +1,5 @@
-// The management read API (the seeds' "Customer Management API"): purchase history with
-// statistics, the seed's /api routes, and health with the consumer group's state and lag.
+// The Customer Management API (cluster-local): purchase history with statistics, the /api routes
+// (camelCase userId, a limit only), and health with the consumer group's state and lag.
 import type { Collection, MongoClient } from "mongodb";
 import type * as v from "valibot";
 import {

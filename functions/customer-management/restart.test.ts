@@ -1,5 +1,5 @@
-// Integration: the management API outlives broker restarts (issue 14, item 1). It restarts this test
-// run's broker; test files run one at a time (scripts/test.sh), so nothing else is using it.
+// Integration: the management API outlives broker restarts. It restarts this test run's broker;
+// test files run one at a time (scripts/test.sh), so nothing else is using it.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";

@@ -1,6 +1,6 @@
 // purchase-persist: the KafkaSource sink. Accepts one CloudEvent per POST (binary or structured
 // mode), validates it, and stores the purchase exactly once in effect.
-// Status codes follow the KafkaSource delivery contract (../shared/KNATIVE.md):
+// Status codes follow the KafkaSource delivery contract (kafka-source/README.md, Retries):
 //   2xx stored or already stored (the same purchase); 400 invalid, 422 identity conflict (another
 //   purchase holds the event's identity; neither is retried: dead-lettered);
 //   429 too many writes pending, 503 database unavailable (both retried).

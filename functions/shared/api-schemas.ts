@@ -18,7 +18,7 @@ export const IdempotencyKeySchema = v.pipe(
 export const BuyHeadersSchema = v.object({ "Idempotency-Key": v.optional(IdempotencyKeySchema) });
 
 export const UserPathSchema = v.object({ user_id: UserIdSchema });
-/** The seed's spelling, on /api/purchases/{userId}. */
+/** The /api routes' camelCase spelling, on /api/purchases/{userId}. */
 export const ApiUserPathSchema = v.object({ userId: UserIdSchema });
 
 export const ErrorSchema = v.object({

@@ -1,5 +1,5 @@
 // MongoDB client factory and the purchases collection with its indexes. Only operations that both
-// MongoDB and FerretDB 1.24 support are used anywhere in the project (see LOCAL-STACK.md).
+// MongoDB and FerretDB 1.24 support are used anywhere in the project (README, The local stack).
 import { type Collection, MongoClient, MongoError, MongoServerError } from "mongodb";
 import type { Config } from "./config.ts";
 import type { PurchaseDoc } from "./purchase.ts";

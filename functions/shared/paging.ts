@@ -35,7 +35,7 @@ export const HistoryQuerySchema = v.strictObject({
   ),
 });
 
-/** The seed's /api routes: just a limit, default 100. */
+/** The /api routes: just a limit, default 100. */
 export const ApiQuerySchema = v.strictObject({
   limit: v.pipe(queryInt(1, 1000, 100), v.description("Most purchases to return.")),
 });

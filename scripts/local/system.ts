@@ -221,7 +221,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   return system;
 }
 
-/** The purchases topic (3 partitions) and the dead-letter topic, as kafka-source/topics.yaml has them. */
+/** The purchases topic (3 partitions) and the dead-letter topic, as kafka-source/kafka-topics.yaml has them. */
 export async function ensureTopics(env: Record<string, string | undefined> = {}) {
   const config = loadConfig({ ...process.env, ...env });
   const admin = createAdmin(createKafka(config, "local-setup"));

@@ -1,4 +1,4 @@
-// Bad-input campaign (issue 7, part 3): at least 200 generated malformed requests across every HTTP
+// Bad-input campaign: at least 200 generated malformed requests across every HTTP
 // endpoint of the running system, and malformed CloudEvents at purchase-persist. Each must be a JSON
 // 4xx ({error, message}, never a 5xx), and neither the database nor the purchases topic may change.
 import assert from "node:assert/strict";

@@ -1,6 +1,6 @@
 // The manifests agree with the code and with each other: one Knative Service per function, only
 // variables functions/shared/config.ts reads, the KafkaSource's references resolve, and ports,
-// probes, security and autoscaling are what issue 6 asks for.
+// probes, security and autoscaling are what the README's "Deploy to Knative" describes.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

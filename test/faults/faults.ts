@@ -70,8 +70,8 @@ export const stopDatabase = (): Fault => ({
 });
 
 /**
- * `npm run test:faults`: the same faults, the database outage last and long (3 minutes by default,
- * issue 14: an outage under 10 minutes dead-letters nothing). The load must outlast it, so that the
+ * `npm run test:faults`: the same faults, the database outage last and long (3 minutes by default;
+ * an outage under 10 minutes dead-letters nothing). The load must outlast it, so that the
  * report sees ingest and storage resume: at 0.38 of 48k purchases at 120/s (400 s), a 180 s outage
  * ends at about 330 s.
  */
