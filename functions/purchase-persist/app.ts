@@ -21,7 +21,7 @@ import { createBatcher, type WriteOutcome } from "./batcher.ts";
 import { declaredAttributes, repeatedAttributeHeaders, toPurchaseDoc } from "./event.ts";
 import { conflictError } from "./identity.ts";
 
-export const MAX_EVENT_BYTES = 64 * 1024;
+const MAX_EVENT_BYTES = 64 * 1024;
 
 export interface PersistDeps extends BaseDeps {
   client: MongoClient;

@@ -15,7 +15,7 @@ const EVENT_NAMESPACE = "9b8e51b6-3a51-4f0e-8d4c-6f0a1d2e7c33";
 const eventUuid = uuidV5For(EVENT_NAMESPACE);
 
 /** The type KafkaSource gives a record that is not a CloudEvent of its own (kafka-source/README.md). */
-export const PLAIN_RECORD_TYPE = "dev.knative.kafka.event";
+const PLAIN_RECORD_TYPE = "dev.knative.kafka.event";
 
 // CloudEvents 1.0 required context attributes (spec section 3.1): non-empty strings; `time`, when
 // present, an RFC 3339 timestamp.

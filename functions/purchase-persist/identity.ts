@@ -39,7 +39,7 @@ const COMPARED = {
 const shown = (value: unknown) => JSON.stringify(value instanceof Date ? value.toISOString() : value);
 
 /** The fields in which two purchases differ (created_at and the event fields are never compared). */
-export function differences(stored: PurchaseDoc, incoming: PurchaseDoc, ids: IdSource): Difference[] {
+function differences(stored: PurchaseDoc, incoming: PurchaseDoc, ids: IdSource): Difference[] {
   const out: Difference[] = [];
   for (const field of COMPARED[ids]) {
     const [a, b] = [stored[field], incoming[field]];

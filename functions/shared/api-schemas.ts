@@ -7,7 +7,7 @@ const DateTime = v.pipe(v.string(), v.isoTimestamp());
 const Money = v.pipe(v.number(), v.minValue(0), v.description("Amount in the catalog's currency."));
 const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
 
-export const IdempotencyKeySchema = v.pipe(
+const IdempotencyKeySchema = v.pipe(
   v.string(),
   v.regex(/^[\x21-\x7e]{1,200}$/, "must be 1-200 printable ASCII characters"),
   v.description(

@@ -4,8 +4,8 @@ import { type Collection, MongoClient, MongoError, MongoServerError } from "mong
 import type { Config } from "./config.ts";
 import type { PurchaseDoc } from "./purchase.ts";
 
-export const DEFAULT_DB = "purchases";
-export const COLLECTION = "purchases";
+const DEFAULT_DB = "purchases";
+const COLLECTION = "purchases";
 
 export function createMongoClient(
   config: Pick<Config, "MONGODB_URI" | "MONGODB_TIMEOUT_MS">,

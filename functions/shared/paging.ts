@@ -7,7 +7,7 @@ import * as v from "valibot";
  * A whole-number query parameter: the string as sent, then the number it stands for. The OpenAPI
  * document shows the number (JSON Schema of the output: integer, minimum, maximum, default).
  */
-export const queryInt = (min: number, max: number, fallback: number) => {
+const queryInt = (min: number, max: number, fallback: number) => {
   const message = `must be a whole number from ${min} to ${max}`;
   return v.pipe(
     v.optional(v.string(), String(fallback)),

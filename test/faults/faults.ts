@@ -45,10 +45,10 @@ function restart(name: string, signal: NodeJS.Signals): Fault {
   };
 }
 
-export const killPersist = (): Fault => restart("purchase-persist", "SIGKILL");
-export const terminateBuy = (): Fault => restart("buy", "SIGTERM");
+const killPersist = (): Fault => restart("purchase-persist", "SIGKILL");
+const terminateBuy = (): Fault => restart("buy", "SIGTERM");
 
-export const restartBroker = (): Fault => ({
+const restartBroker = (): Fault => ({
   name: "restart Kafka broker",
   inject: async ({ clock }) => {
     const injectedAt = clock();
@@ -58,7 +58,7 @@ export const restartBroker = (): Fault => ({
   },
 });
 
-export const stopDatabase = (): Fault => ({
+const stopDatabase = (): Fault => ({
   name: "stop database",
   inject: async ({ clock, dbOutageMs }) => {
     const injectedAt = clock();

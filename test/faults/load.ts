@@ -54,10 +54,10 @@ export interface LoadOptions {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The purchase id buy derives from (user_id, Idempotency-Key). */
-export const expectedPurchaseId = (userId: string, key: string) => uuidv5(`${userId}\n${key}`, BUY_NAMESPACE);
+const expectedPurchaseId = (userId: string, key: string) => uuidv5(`${userId}\n${key}`, BUY_NAMESPACE);
 
 /** One POST /buy, classified. Never throws. */
-export async function buyOnce(url: string, p: TrackedPurchase, timeoutMs: number): Promise<AttemptResult> {
+async function buyOnce(url: string, p: TrackedPurchase, timeoutMs: number): Promise<AttemptResult> {
   let res: Response;
   try {
     res = await fetch(`${url}/buy`, {
@@ -166,7 +166,7 @@ export interface ReadOptions {
 }
 
 /** One GET /getAllUserBuys/:user_id, classified like a purchase attempt ("accepted" = a 200 history). */
-export async function readOnce(url: string, userId: string, timeoutMs: number): Promise<AttemptResult> {
+async function readOnce(url: string, userId: string, timeoutMs: number): Promise<AttemptResult> {
   let res: Response;
   let text: string;
   try {

@@ -10,7 +10,7 @@ import { type System, spawnComponent, startSystem } from "../../scripts/local/sy
 import { isolatedPipeline, ROOT, waitFor } from "../helpers.ts";
 import { freshDatabase } from "../mongo.ts";
 
-export const SCREENSHOTS = join(ROOT, "test-results", "web");
+const SCREENSHOTS = join(ROOT, "test-results", "web");
 
 export interface WebSystem {
   system: System;
@@ -28,7 +28,7 @@ export interface WebSystem {
  * The web page needs a port known before start: CORS_ORIGINS must name its origin, and every
  * function reads that at start-up.
  */
-export async function startWebSystem(): Promise<WebSystem> {
+async function startWebSystem(): Promise<WebSystem> {
   const webPort = await freePort();
   const pageUrl = `http://127.0.0.1:${webPort}`;
   const db = await freshDatabase("web");
@@ -82,7 +82,7 @@ export async function startWebSystem(): Promise<WebSystem> {
   };
 }
 
-export function launchBrowser(): Promise<Browser> {
+function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     args: [
