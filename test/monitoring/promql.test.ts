@@ -77,7 +77,7 @@ const expectations: Record<string, { check: Check; errors?: true }> = {
     check: all(
       (s) => (s.length === 1 ? undefined : `${s.length} series`),
       has(
-        { service: "purchases", consumergroup: pipeline.group, topic: pipeline.topic },
+        { service: "customer-management", consumergroup: pipeline.group, topic: pipeline.topic },
         (s) => s.value === 0,
       ),
     ),
