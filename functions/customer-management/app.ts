@@ -22,7 +22,7 @@ import { userPage, userStats } from "./history-queries.ts";
 import type { GroupState } from "./lag.ts";
 import { managementApiDocument } from "./openapi.ts";
 
-export interface PurchasesDeps extends BaseDeps {
+export interface CustomerManagementDeps extends BaseDeps {
   client: MongoClient;
   collection: Collection<PurchaseDoc>;
   timeoutMs: number;
@@ -30,7 +30,7 @@ export interface PurchasesDeps extends BaseDeps {
   groupState: () => Promise<GroupState | undefined>;
 }
 
-export function createApp(deps: PurchasesDeps) {
+export function createApp(deps: CustomerManagementDeps) {
   const { collection } = deps;
   const dbUp = cachedProbe(() => ping(deps.client, Math.min(deps.timeoutMs, 2000)));
   const app = createBaseApp(deps);
