@@ -31,7 +31,7 @@ export function toHttpBinary(event: MappedEvent): HttpMessage {
 }
 
 /** Percent-encodes what an HTTP header cannot carry: characters outside printable ASCII. */
-export const percentEncode = (value: string) =>
+const percentEncode = (value: string) =>
   value.replace(/[^\x20-\x7e]+/g, (chars) => encodeURIComponent(chars));
 
 export interface KafkaBinaryMessage {

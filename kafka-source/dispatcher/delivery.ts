@@ -17,7 +17,7 @@ export interface SinkOptions {
   onRetry?: (retry: number, failure: Failure, delayMs: number) => void;
 }
 
-export type Outcome =
+export type DeliveryOutcome =
   | { kind: "delivered"; status: number; attempts: number }
   | { kind: "failed"; failure: Failure; attempts: number }
   | { kind: "cancelled"; attempts: number };
@@ -28,7 +28,11 @@ export type Outcome =
  * cancelled delivery that did not succeed reports "cancelled" so the record is neither committed nor
  * dead-lettered.
  */
-export async function deliver(event: MappedEvent, opts: SinkOptions, cancel: AbortSignal): Promise<Outcome> {
+export async function deliver(
+  event: MappedEvent,
+  opts: SinkOptions,
+  cancel: AbortSignal,
+): Promise<DeliveryOutcome> {
   const { headers, body } = toHttpBinary(event);
   // eventing-kafka-broker sends these two on every dispatch as well.
   const request = { ...headers, prefer: "reply", "kn-namespace": opts.namespace };

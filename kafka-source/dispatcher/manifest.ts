@@ -39,7 +39,7 @@ export interface DispatcherConfig {
 }
 
 export class ManifestError extends Error {}
-export const DEFAULT_MANIFEST = "kafka-source/kafka-source.yaml";
+const DEFAULT_MANIFEST = "kafka-source/kafka-source.yaml";
 type Env = Record<string, string | undefined>;
 
 /** Reads and resolves the manifest named by KAFKA_SOURCE_MANIFEST (default kafka-source/kafka-source.yaml). */

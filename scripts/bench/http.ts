@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 
-export const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
 export interface Answer {
   status: number;
@@ -97,7 +97,7 @@ export async function scrape(url: string, names: string[]): Promise<Record<strin
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
-export function cpuSeconds(pid: number | undefined): number {
+function cpuSeconds(pid: number | undefined): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
