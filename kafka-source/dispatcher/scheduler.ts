@@ -32,7 +32,7 @@ export interface SchedulerOptions {
   maxInFlight: number;
 }
 
-const tpKey = (tp: TopicPartition) => `${tp.topic}/${tp.partition}`;
+export const tpKey = (tp: TopicPartition) => `${tp.topic}/${tp.partition}`;
 
 /** What enqueue did with a record: buffered, buffered on a restarted position, or dropped (not assigned). */
 export type Enqueued = "queued" | "restarted" | "unassigned";
