@@ -5,9 +5,9 @@
 // check, a fixed seed and a bounded number of examples. Exits non-zero when either run fails.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { isolatedPipeline } from "../test/helpers.ts";
-import { freshDatabase } from "../test/mongo.ts";
-import { type System, startSystem } from "./local/system.ts";
+import { freshDatabase } from "../harness/mongo.ts";
+import { isolatedPipeline } from "../harness/names.ts";
+import { type System, startSystem } from "../harness/system.ts";
 
 const ST = process.env.SCHEMATHESIS_BIN ?? "st";
 const SEED = process.env.CONTRACT_SEED ?? "20251121";

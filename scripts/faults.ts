@@ -14,11 +14,11 @@
 // the stack when needed and stops afterwards what it started, like npm test.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { runCampaign } from "../test/faults/campaign.ts";
-import { longOutageSchedule } from "../test/faults/faults.ts";
-import { formatReport } from "../test/faults/report.ts";
-import { stack } from "../test/helpers.ts";
-import { ROOT } from "./local/system.ts";
+import { runCampaign } from "../harness/faults/campaign.ts";
+import { longOutageSchedule } from "../harness/faults/faults.ts";
+import { formatReport } from "../harness/faults/report.ts";
+import { ROOT } from "../harness/root.ts";
+import { stack } from "../harness/stack.ts";
 
 const { values } = parseArgs({
   options: {

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Collection, MongoClient } from "mongodb";
-import { stack, waitFor } from "../../test/helpers.ts";
-import { freshDatabase } from "../../test/mongo.ts";
+import { freshDatabase } from "../../harness/mongo.ts";
+import { stack } from "../../harness/stack.ts";
+import { waitFor } from "../../harness/wait.ts";
 import { createLogger } from "../shared/logging.ts";
 import { createRegistry } from "../shared/metrics.ts";
 import { type PurchaseDoc, toCents } from "../shared/purchase.ts";
@@ -189,7 +190,10 @@ describe("seed routes, info and health", () => {
     } finally {
       await stack("start", "mongo");
     }
-    await waitFor("health to recover", async () => (await get("/health")).status === 200, 20_000, 300);
+    await waitFor("health to recover", async () => (await get("/health")).status === 200, {
+      timeoutMs: 20_000,
+      everyMs: 300,
+    });
     assert.equal((await get("/purchases/cents")).status, 200);
   });
 });

@@ -1,8 +1,15 @@
 // Integration: at-least-once across a crash (SIGKILL) and a clean stop (SIGTERM).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { unique, waitFor } from "../../test/helpers.ts";
-import { dispatcherSuite, type Sink, startDispatcher, startSink, writeManifest } from "./test-support.ts";
+import {
+  dispatcherSuite,
+  type Sink,
+  startDispatcher,
+  startSink,
+  writeManifest,
+} from "../../harness/dispatcher.ts";
+import { unique } from "../../harness/names.ts";
+import { waitFor } from "../../harness/wait.ts";
 
 describe("dispatcher: crash and shutdown", () => {
   const suite = dispatcherSuite();
@@ -44,7 +51,7 @@ describe("dispatcher: crash and shutdown", () => {
     const before = delivered(sink).size;
     assert.ok(before < 300, "killed before the end");
     await start();
-    await waitFor("all 300 records", async () => delivered(sink).size === 300, 25_000);
+    await waitFor("all 300 records", async () => delivered(sink).size === 300, { timeoutMs: 25_000 });
     const values = new Set(sink.delivered().map((r) => r.body.toString()));
     assert.equal(values.size, 300, "every value arrived");
   });
@@ -63,7 +70,7 @@ describe("dispatcher: crash and shutdown", () => {
     );
     await waitFor("the second to take them", async () => /"msg":"partitions assigned"/.test(second.output()));
     slow = false;
-    await waitFor("all 400 records", async () => delivered(sink).size === 400, 25_000);
+    await waitFor("all 400 records", async () => delivered(sink).size === 400, { timeoutMs: 25_000 });
   });
 
   test("When the dispatcher gets SIGTERM, then it exits 0 and the committed offsets cover exactly delivered records", async () => {

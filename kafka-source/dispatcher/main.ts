@@ -21,7 +21,7 @@
 //   KAFKA_SOURCE_SESSION_TIMEOUT_MS  consumer group session timeout (default 10000)
 //   KAFKA_SOURCE_RDKAFKA_DEBUG   librdkafka debug contexts (e.g. consumer,fetch), logged at debug
 //   LOG_LEVEL                    debug | info | warn | error | silent (default info)
-//   PORT                         /metrics and /healthz (default 8106; 0 = any free port)
+//   PORT                         /metrics, /healthz, /readyz (default 8106; 0 = any free port)
 // SIGTERM/SIGINT: stop fetching, finish the deliveries in flight (no new retries; each bounded by
 // the delivery timeout), commit, leave the group, exit 0.
 import { createLogger, errorFields } from "../../functions/shared/logging.ts";

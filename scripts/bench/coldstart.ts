@@ -4,11 +4,12 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { request } from "node:http";
-import { ROOT } from "../local/system.ts";
+import { databaseUri } from "../../harness/mongo.ts";
+import { freePort } from "../../harness/ports.ts";
+import { listFunctions, ROOT } from "../../harness/root.ts";
 import { rssMb } from "./http.ts";
-import { freePort, listFunctions, sourceEntry, trackChild } from "./procs.ts";
+import { sourceEntry, trackChild } from "./procs.ts";
 import { median, round } from "./stats.ts";
-import { dbUri } from "./store.ts";
 import { type BenchContext, type FigureResult, type Row, row } from "./types.ts";
 
 const FLOOR = `require("node:http").createServer((q, s) => s.end("ok")).listen(Number(process.env.PORT));
@@ -25,7 +26,7 @@ export async function coldstartFigure(ctx: BenchContext): Promise<Omit<FigureRes
   const idleMs = ctx.quick ? 500 : 3000;
   const env = {
     KAFKA_BOOTSTRAP_SERVERS: ctx.kafka.join(","),
-    MONGODB_URI: dbUri(ctx.mongoUri, `bench_${ctx.runId}_cold`),
+    MONGODB_URI: databaseUri(`bench_${ctx.runId}_cold`, ctx.mongoUri),
     LOG_LEVEL: "warn",
   };
   // The floor on this machine: a bare node:http server, from process start to its first 200.

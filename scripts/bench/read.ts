@@ -5,13 +5,14 @@
 import type { Collection } from "mongodb";
 import { userPage, userStats } from "../../functions/purchases/history.ts";
 import { ensureIndexes } from "../../functions/shared/mongo.ts";
-import { ensureUserIdGin, localPostgres } from "../local/ferretdb-index.ts";
-import type { Component } from "../local/system.ts";
+import { ensureUserIdGin, localPostgres } from "../../harness/ferretdb-index.ts";
+import { openDatabase } from "../../harness/mongo.ts";
+import type { Component } from "../../harness/process.ts";
+import { waitOk } from "../../harness/wait.ts";
 import { call } from "./http.ts";
-import { startFunction, stop, waitOk } from "./procs.ts";
+import { startFunction, stop } from "./procs.ts";
 import { prng, seedDoc } from "./records.ts";
 import { summarize } from "./stats.ts";
-import { openDatabase } from "./store.ts";
 import { type BenchContext, type FigureResult, row } from "./types.ts";
 
 export async function readFigure(ctx: BenchContext): Promise<Omit<FigureResult, "name" | "seconds">> {
@@ -30,7 +31,7 @@ export async function readFigure(ctx: BenchContext): Promise<Omit<FigureResult, 
     samples = ctx.quick ? 6 : 30;
   }
   const db = `bench_read_${size.purchases}_${size.users}`;
-  const { uri, client, collection } = openDatabase(ctx.mongoUri, db);
+  const { uri, client, collection } = openDatabase({ base: ctx.mongoUri, name: db });
   let purchases: Component | undefined;
   try {
     await seed(ctx, client.db().collection("bench_meta"), collection, size);

@@ -6,8 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { ConfigSchema, loadConfig } from "../../functions/shared/config.ts";
-import { listFunctions } from "../../scripts/bundle.ts";
-import { ROOT } from "../helpers.ts";
+import { listFunctions, ROOT } from "../../harness/root.ts";
 import {
   find,
   functionNames,

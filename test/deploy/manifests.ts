@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { ROOT } from "../helpers.ts";
+import { ROOT } from "../../harness/root.ts";
 
 export const MANIFEST_DIRS = ["knative", "kafka-source"];
 export const NAMESPACE = "purchases";

@@ -6,8 +6,8 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { HTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute";
-import { PUBLIC_ROUTES } from "../../scripts/local/gateway.ts";
-import { ROOT } from "../helpers.ts";
+import { PUBLIC_ROUTES } from "../../harness/gateway.ts";
+import { ROOT } from "../../harness/root.ts";
 import {
   hasKubectl,
   knativeServices,

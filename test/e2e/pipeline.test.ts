@@ -5,10 +5,12 @@ import { after, before, describe, test } from "node:test";
 import type { Collection, MongoClient } from "mongodb";
 import { createKafka, createProducer, type Producer } from "../../functions/shared/kafka.ts";
 import type { PurchaseDoc } from "../../functions/shared/purchase.ts";
-import { type System, startSystem } from "../../scripts/local/system.ts";
-import { stack, testConfig, unique, waitFor } from "../helpers.ts";
-import { readRecords, recordCount } from "../kafka.ts";
-import { freshDatabase } from "../mongo.ts";
+import { readRecords, recordCount } from "../../harness/kafka.ts";
+import { freshDatabase } from "../../harness/mongo.ts";
+import { unique } from "../../harness/names.ts";
+import { stack, testConfig } from "../../harness/stack.ts";
+import { type System, startSystem } from "../../harness/system.ts";
+import { waitFor } from "../../harness/wait.ts";
 
 let system: System;
 let env: Record<string, string>;
@@ -128,8 +130,7 @@ describe("end to end", () => {
     await waitFor(
       "all 60 stored",
       async () => (await collection.countDocuments({ user_id: "e2e-dbdown" })) === 60,
-      60_000,
-      500,
+      { timeoutMs: 60_000, everyMs: 500 },
     );
     await new Promise((r) => setTimeout(r, 1000));
     assert.equal(await collection.countDocuments({ user_id: "e2e-dbdown" }), 60);
@@ -143,8 +144,7 @@ describe("end to end", () => {
     await waitFor(
       "some stored",
       async () => (await collection.countDocuments({ user_id: "e2e-kill" })) > 20,
-      20_000,
-      20,
+      { timeoutMs: 20_000, everyMs: 20 },
     );
     await persist.stop("SIGKILL");
     await writing;
@@ -153,8 +153,7 @@ describe("end to end", () => {
     await waitFor(
       "all 200 stored",
       async () => (await collection.countDocuments({ user_id: "e2e-kill" })) === 200,
-      60_000,
-      300,
+      { timeoutMs: 60_000, everyMs: 300 },
     );
     await new Promise((r) => setTimeout(r, 1000));
     assert.equal(await collection.countDocuments({ user_id: "e2e-kill" }), 200);

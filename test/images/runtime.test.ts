@@ -7,11 +7,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parse } from "yaml";
-import { KAFKA_PACKAGE } from "../../scripts/bundle.ts";
-import { engine, imageOf } from "../../scripts/local/containers.ts";
-import { type Component, ensureTopics, startFunction, waitReady } from "../../scripts/local/system.ts";
-import { isolatedPipeline, ROOT } from "../helpers.ts";
-import { freshDatabase } from "../mongo.ts";
+import { KAFKA_PACKAGE } from "../../harness/bundle.ts";
+import { engine, imageOf } from "../../harness/containers.ts";
+import { freshDatabase } from "../../harness/mongo.ts";
+import { isolatedPipeline } from "../../harness/names.ts";
+import { type Component, waitReady } from "../../harness/process.ts";
+import { ROOT } from "../../harness/root.ts";
+import { ensureTopics, startFunction } from "../../harness/system.ts";
 
 const FUNCTIONS = ["buy", "items", "purchase-persist", "purchases", "user-purchases", "web"];
 interface Probe {

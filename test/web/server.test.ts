@@ -3,14 +3,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { createLogger } from "../../functions/shared/logging.ts";
 import { createRegistry } from "../../functions/shared/metrics.ts";
 import { createApp, findWebRoot, parseApiBaseUrl, renderIndex } from "../../functions/web/app.ts";
-import { quietLogger, ROOT } from "../helpers.ts";
+import { ROOT } from "../../harness/root.ts";
 
 const WEB = join(ROOT, "web");
 const app = (apiBaseUrl = "") =>
   createApp({
-    logger: quietLogger(),
+    logger: createLogger("silent"),
     registry: createRegistry({ service: "web" }),
     webRoot: WEB,
     apiBaseUrl,

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { freePort } from "./ports.ts";
-import type { Component } from "./system.ts";
+import type { Component } from "./process.ts";
 
 let picked: string | undefined;
 

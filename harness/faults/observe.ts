@@ -4,8 +4,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import type { Db } from "mongodb";
 import { createGroupReader } from "../../functions/purchases/lag.ts";
 import { createAdmin, createKafka } from "../../functions/shared/kafka.ts";
-import type { Component } from "../../scripts/local/system.ts";
-import { testConfig, unique, waitFor } from "../helpers.ts";
+import { unique } from "../names.ts";
+import type { Component } from "../process.ts";
+import { testConfig } from "../stack.ts";
+import { waitFor } from "../wait.ts";
 import type { Load } from "./load.ts";
 
 /** purchase-persist's `purchases_persisted_total` (documents it has stored), or -1 when unreadable. */
@@ -38,14 +40,12 @@ export async function waitForRecovery(
         const n = await persisted();
         return n >= 0 && { base: n };
       },
-      timeoutMs,
-      200,
+      { timeoutMs, everyMs: 200 },
     );
     await waitFor(
       "recovery",
       async () => loadDone() || (load.progress().accepted > acceptedBefore && (await persisted()) > base),
-      timeoutMs,
-      100,
+      { timeoutMs, everyMs: 100 },
     );
     return true;
   } catch {
@@ -79,8 +79,7 @@ export async function drain(
         }
         return state?.lag === 0 && count >= 0 && Date.now() - stableSince >= 2000;
       },
-      timeoutMs,
-      500,
+      { timeoutMs, everyMs: 500 },
     );
     return true;
   } catch {

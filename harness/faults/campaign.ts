@@ -1,11 +1,13 @@
 // The fault campaign: an isolated system (its own topic, dead-letter topic, consumer group and
 // database), purchases flowing through the gateway's /buy, faults injected one after another while
 // they flow, then the pipeline drained and the outcome checked (verify.ts).
+import { setTimeout as sleep } from "node:timers/promises";
 import { createMongoClient, purchasesCollection } from "../../functions/shared/mongo.ts";
-import { type Component, type System, startSystem } from "../../scripts/local/system.ts";
-import { isolatedPipeline, unique } from "../helpers.ts";
 import { recordCount } from "../kafka.ts";
 import { freshDatabase } from "../mongo.ts";
+import { isolatedPipeline, unique } from "../names.ts";
+import type { Component } from "../process.ts";
+import { type System, startSystem } from "../system.ts";
 import { defaultSchedule, type Fault, type Injected } from "./faults.ts";
 import { startLoad, startReads } from "./load.ts";
 import { cleanUp, drain, persistedTotal, saveLogs, waitForRecovery } from "./observe.ts";
@@ -34,8 +36,6 @@ export interface CampaignOptions {
   /** More environment for every component, e.g. LOG_LEVEL=debug or KAFKA_SOURCE_SESSION_TIMEOUT_MS. */
   env?: Record<string, string>;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport> {
   const log = opts.log ?? (() => {});
