@@ -130,7 +130,7 @@ export function createGateway(routes: Routes, opts: GatewayOptions = {}) {
   });
 }
 
-// Run alone: GATEWAY_ROUTES='{"buy":"http://127.0.0.1:8101",...}' PORT=8000 tsx scripts/local/gateway.ts
+// Run alone: GATEWAY_ROUTES='{"buy":"http://127.0.0.1:8101",...}' PORT=8000 tsx harness/gateway.ts
 if (import.meta.url === `file://${process.argv[1]}`) {
   const routes = JSON.parse(process.env.GATEWAY_ROUTES ?? "{}") as Routes;
   const log = (level: string, msg: string, fields: Record<string, unknown> = {}) =>

@@ -20,7 +20,6 @@ const env = {
   ...isolatedPipeline("contract").env,
   KAFKA_SOURCE_INITIAL_OFFSET: "earliest",
   MONGODB_URI: db.uri,
-  LOG_LEVEL: "info", // the dispatcher says "listening" at info; only warnings are shown below
 };
 
 let system: System | undefined;

@@ -1,7 +1,7 @@
 // The run command's Node half (npm start -> scripts/dev.sh -> here): starts every function, the
 // local KafkaSource dispatcher and the gateway against the running local stack, prints where each
-// listens, restarts any of them that dies (scripts/local/supervisor.ts), with --monitoring starts a
-// Prometheus that scrapes them (scripts/local/prometheus.ts), and stops them all on Ctrl-C.
+// listens, restarts any of them that dies (harness/supervisor.ts), with --monitoring starts a
+// Prometheus that scrapes them (harness/prometheus.ts), and stops them all on Ctrl-C.
 import { loadConfig } from "../functions/shared/config.ts";
 import { ensureUserIdGin, localPostgres } from "../harness/ferretdb-index.ts";
 import { startLocalPrometheus } from "../harness/prometheus.ts";

@@ -1,6 +1,6 @@
 // npm run test:faults: the full fault campaign (issue 7, part 2; issue 14). 48k purchases through
 // /buy while purchase-persist is SIGKILLed twice, the broker restarted, buy SIGTERMed, each
-// restarted, and the database stopped for 3 minutes (test/faults/faults.ts longOutageSchedule); then
+// restarted, and the database stopped for 3 minutes (harness/faults/faults.ts longOutageSchedule); then
 // every 202 must be stored exactly once and nothing dead-lettered: the KafkaSource's retries
 // (kafka-source.yaml delivery) outlast the outage.
 // Prints the report, writes it as JSON to bench-results/faults-<time>.json, exits 1 on a failed check.

@@ -26,12 +26,14 @@ export async function persistedTotal(persistUrl: string): Promise<number> {
  * (read from its metrics, which cost the busy database nothing). With the load over, there is no
  * traffic left to watch, and the component being back is all there is to see.
  */
-export async function waitForRecovery(
-  load: Load,
-  persisted: () => Promise<number>,
-  loadDone: () => boolean,
-  timeoutMs: number,
-) {
+export async function waitForRecovery(opts: {
+  load: Load;
+  /** Documents purchase-persist reports stored (-1 when it does not answer). */
+  persisted: () => Promise<number>;
+  loadDone: () => boolean;
+  timeoutMs: number;
+}) {
+  const { load, persisted, loadDone, timeoutMs } = opts;
   const acceptedBefore = load.progress().accepted;
   try {
     const { base } = await waitFor(
@@ -57,12 +59,13 @@ export async function waitForRecovery(
  * Waits until the consumer group has no lag and purchase-persist has stored nothing new for 2 s
  * (its metrics again: polling the database would slow it down for everyone).
  */
-export async function drain(
-  group: string,
-  topic: string,
-  persisted: () => Promise<number>,
-  timeoutMs: number,
-) {
+export async function drain(opts: {
+  group: string;
+  topic: string;
+  persisted: () => Promise<number>;
+  timeoutMs: number;
+}) {
+  const { group, topic, persisted, timeoutMs } = opts;
   const lag = createGroupReader(createKafka(testConfig(), unique("faults-drain")), group);
   await lag.connect();
   try {

@@ -1,6 +1,6 @@
 // Figure 6, cold start of the images: `<engine> run` of each function's image, run as a Knative
-// revision runs it (scripts/local/containers.ts), to its first successful real request
-// (scripts/local/first-request.ts: a 202 on /buy, a stored event, a history read, the catalog, the
+// revision runs it (harness/containers.ts), to its first successful real request
+// (harness/first-request.ts: a 202 on /buy, a stored event, a history read, the catalog, the
 // page) sent once /readyz passes, as Knative routes a request once the readiness probe passes;
 // median of 10. Against a bare node:http server in a container of the same base image, same flags
 // (the floor: what the runtime and Node cost before any of our code), and the same function's

@@ -123,7 +123,7 @@ function userIdGin(ctx: BenchContext, db: string): string {
     const t0 = performance.now();
     const r = ensureUserIdGin(pg, db);
     if (r.created) ctx.say(`GIN index ${r.index} created in ${Math.round(performance.now() - t0)} ms`);
-    return `${scan}; the local stack adds a GIN index on it in PostgreSQL (${r.index}, scripts/local/ferretdb-index.ts), which serves it`;
+    return `${scan}; the local stack adds a GIN index on it in PostgreSQL (${r.index}, harness/ferretdb-index.ts), which serves it`;
   } catch (err) {
     return `${scan}; adding a GIN index failed: ${(err as Error).message.split("\n")[0]}`;
   }

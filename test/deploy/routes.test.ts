@@ -109,7 +109,7 @@ describe("deploy manifests: HTTPRoutes", () => {
   });
 });
 
-describe("local gateway (scripts/local/gateway.ts)", () => {
+describe("local gateway (harness/gateway.ts)", () => {
   test("When its route table is compared with the HTTPRoutes for api.localhost, then they are the same", () => {
     const key = (type: string, path: string, name: string) => `${type} ${path} -> ${name}`;
     const cluster = table

@@ -1,4 +1,4 @@
-// Every function's image, run the way a Knative revision runs it (scripts/local/containers.ts): it
+// Every function's image, run the way a Knative revision runs it (harness/containers.ts): it
 // becomes ready, answers each probe its manifest declares, runs as uid 1000 on a read-only root
 // filesystem, and the Kafka client's native addon loads in the images that ship it.
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 // Every PromQL query of the README's monitoring section, run through a real Prometheus
-// (scripts/local/prometheus.ts) scraping a real system (scripts/local/system.ts) that served real
+// (harness/prometheus.ts) scraping a real system (harness/system.ts) that served real
 // traffic: purchases through the gateway, a redelivered record and an invalid one through Kafka, and
 // 5xx answers from user-purchases once the management API is gone.
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// One purchase followed through Kafka: the whole system (scripts/local/system.ts) exporting OTLP to a
+// One purchase followed through Kafka: the whole system (harness/system.ts) exporting OTLP to a
 // real Jaeger v2 (scripts/jaeger.sh), and the purchase's trace read back through Jaeger's query API.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
