@@ -10,10 +10,10 @@ import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { freePort } from "./ports.ts";
 import type { Component } from "./process.ts";
+import { ROOT } from "./root.ts";
 
 let picked: string | undefined;
 
@@ -26,7 +26,7 @@ export function engine(): string {
       "-c",
       'source scripts/container-engine.sh && pick_container_engine && echo "$CONTAINER_ENGINE $CONTAINERS_CONF"',
     ],
-    { cwd: fileURLToPath(new URL("../..", import.meta.url)), encoding: "utf8" },
+    { cwd: ROOT, encoding: "utf8" },
   );
   const [name, conf] = r.stdout.trim().split(" ");
   if (r.status !== 0 || !name)

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { freshTopic, readRecords, recordCount } from "../../harness/kafka.ts";
 import { unique } from "../../harness/names.ts";
 import { stack, testConfig } from "../../harness/stack.ts";
@@ -177,7 +178,7 @@ describe("POST /buy", () => {
     assert.equal((await app.request("/health")).status, 200);
     await stack("stop", "kafka");
     try {
-      await new Promise((r) => setTimeout(r, 1100)); // let the cached health probe expire
+      await sleep(1100); // let the cached health probe expire
       const started = Date.now();
       const res = await buy({ username: "carol", user_id: "carol" });
       const elapsed = Date.now() - started;

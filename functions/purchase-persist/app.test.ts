@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Collection, MongoClient } from "mongodb";
 import { freshDatabase } from "../../harness/mongo.ts";
 import { unique } from "../../harness/names.ts";
@@ -147,7 +148,7 @@ describe("purchase-persist", () => {
       const res = await binary(unique("down"), purchase({ user_id: "down" }));
       assert.equal(res.status, 503);
       assert.equal((await res.json()).error, "database_unavailable");
-      await new Promise((r) => setTimeout(r, 1100));
+      await sleep(1100);
       assert.equal((await app.request("/health")).status, 503);
     } finally {
       await stack("start", "mongo");

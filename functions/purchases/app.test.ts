@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Collection, MongoClient } from "mongodb";
 import { freshDatabase } from "../../harness/mongo.ts";
 import { stack } from "../../harness/stack.ts";
@@ -179,7 +180,7 @@ describe("seed routes, info and health", () => {
     });
     await stack("stop", "mongo");
     try {
-      await new Promise((r) => setTimeout(r, 1100));
+      await sleep(1100);
       const down = await get("/health");
       assert.equal(down.status, 503);
       assert.equal(down.body.status, "unhealthy");

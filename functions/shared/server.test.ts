@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { spawnComponent } from "../../harness/process.ts";
 
 // info: the test reads the shutdown lines from its output.
@@ -11,7 +12,7 @@ describe("server bootstrap", () => {
     const proc = await startSlowFunction();
     assert.equal((await fetch(`${proc.url}/readyz`)).status, 200);
     const slow = fetch(`${proc.url}/slow?ms=1500`);
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     const exit = proc.stop("SIGTERM");
     const res = await slow;
     assert.equal(res.status, 200);

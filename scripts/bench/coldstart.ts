@@ -1,9 +1,11 @@
 // Figure 5, cold start and footprint: each function's esbuild bundle (`node index.mjs`, as the
 // container runs it) from process start to its first 200 on GET /livez, median of 10 starts, and
 // its resident memory once idle; against the same function run from source with tsx.
+
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { request } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
 import { databaseUri } from "../../harness/mongo.ts";
 import { freePort } from "../../harness/ports.ts";
 import { listFunctions, ROOT } from "../../harness/root.ts";
@@ -102,7 +104,7 @@ async function startOnce(args: string[], env: Record<string, string>, idleMs: nu
       ms = performance.now() - t0;
       break;
     }
-    await new Promise((r) => setTimeout(r, 2));
+    await sleep(2);
   }
   if (Number.isNaN(ms)) {
     child.kill("SIGKILL");
@@ -110,7 +112,7 @@ async function startOnce(args: string[], env: Record<string, string>, idleMs: nu
       `${args.join(" ")} did not answer 200 on /livez: ${err.trim() || `exit ${child.exitCode}`}`,
     );
   }
-  if (idleMs > 0) await new Promise((r) => setTimeout(r, idleMs));
+  if (idleMs > 0) await sleep(idleMs);
   const rss = rssMb(child.pid);
   const exited = once(child, "exit");
   child.kill("SIGTERM");

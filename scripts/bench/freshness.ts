@@ -2,6 +2,7 @@
 // endpoint (GET /purchases/:user_id), at 200 purchases/s through the whole pipeline (buy -> Kafka ->
 // dispatcher -> purchase-persist -> database). Baseline: the store and the endpoint alone, a driver
 // insert acknowledged and then visible through the same endpoint, at the same rate.
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Collection } from "mongodb";
 import type { PurchaseDoc } from "../../functions/shared/purchase.ts";
 import { createTopics, deleteGroups, deleteTopics } from "../../harness/kafka.ts";
@@ -156,7 +157,7 @@ async function waitStored(collection: Collection<PurchaseDoc>, n: number, timeou
   const end = Date.now() + timeoutMs;
   while ((await storedCount(collection)) < n) {
     if (Date.now() > end) throw new Error(`fewer than ${n} purchases stored after ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 
@@ -216,7 +217,7 @@ async function measure(
           visible.push(performance.now() - next.acked);
           break;
         }
-        await new Promise((r) => setTimeout(r, 10));
+        await sleep(10);
       }
     }
   };

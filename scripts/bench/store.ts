@@ -1,4 +1,5 @@
 // The database side of the bench: which store it is, and stored counts (databases: harness/mongo.ts).
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Collection, Document } from "mongodb";
 import { ensureIndexes } from "../../functions/shared/mongo.ts";
 import type { PurchaseDoc } from "../../functions/shared/purchase.ts";
@@ -71,7 +72,7 @@ export async function watchCount(count: () => Promise<number>, opts: WatchOption
   const samples: CountSample[] = [{ t: 0, count: 0 }];
   let firstAt: number | undefined;
   for (;;) {
-    await new Promise((r) => setTimeout(r, everyMs));
+    await sleep(everyMs);
     const sample = { t: performance.now() - t0, count: await count() };
     samples.push(sample);
     if (sample.count > 0) firstAt ??= sample.t;

@@ -14,10 +14,9 @@ import { bundleFunction, KAFKA_PACKAGE } from "../../harness/bundle.ts";
 import { databaseUri } from "../../harness/mongo.ts";
 import { unique } from "../../harness/names.ts";
 import { freePort } from "../../harness/ports.ts";
-import { ROOT } from "../../harness/root.ts";
+import { listFunctions, ROOT } from "../../harness/root.ts";
 import { testConfig } from "../../harness/stack.ts";
 import { waitFor } from "../../harness/wait.ts";
-import { functionNames } from "./manifests.ts";
 
 const config = testConfig();
 let outRoot: string;
@@ -56,7 +55,7 @@ const WAITS_FOR: Record<string, string> = {
   purchases: "database",
 };
 
-for (const name of functionNames()) {
+for (const name of listFunctions()) {
   describe(`bundle ${name}`, () => {
     let dir: string;
 

@@ -1,7 +1,9 @@
 // The whole pipeline as the run command starts it: gateway -> buy -> Kafka -> local KafkaSource
 // dispatcher -> purchase-persist -> FerretDB -> management API -> getAllUserBuys.
+
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Collection, MongoClient } from "mongodb";
 import { createKafka, createProducer, type Producer } from "../../functions/shared/kafka.ts";
 import type { PurchaseDoc } from "../../functions/shared/purchase.ts";
@@ -125,14 +127,14 @@ describe("end to end", () => {
     await producePlain("e2e-dbdown", 30);
     await stack("stop", "mongo");
     await producePlain("e2e-dbdown", 30, 30);
-    await new Promise((r) => setTimeout(r, 4000));
+    await sleep(4000);
     await stack("start", "mongo");
     await waitFor(
       "all 60 stored",
       async () => (await collection.countDocuments({ user_id: "e2e-dbdown" })) === 60,
       { timeoutMs: 60_000, everyMs: 500 },
     );
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     assert.equal(await collection.countDocuments({ user_id: "e2e-dbdown" }), 60);
     assert.equal(await recordCount(env.KAFKA_DLQ_TOPIC as string), dlqBefore);
   });
@@ -155,7 +157,7 @@ describe("end to end", () => {
       async () => (await collection.countDocuments({ user_id: "e2e-kill" })) === 200,
       { timeoutMs: 60_000, everyMs: 300 },
     );
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     assert.equal(await collection.countDocuments({ user_id: "e2e-kill" }), 200);
   });
 
