@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { freePort } from "./ports.ts";
-import type { Component } from "./process.ts";
+import { type Component, captureOutput } from "./process.ts";
 import { ROOT } from "./root.ts";
 
 let picked: string | undefined;
@@ -125,14 +125,7 @@ export async function startContainer(opts: ContainerOptions): Promise<Component>
   };
   const args = runArgs({ name, image, env: fullEnv, command: opts.command, extra: opts.extra });
   const child = spawn(engine(), args, { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  const onData = (d: Buffer) => {
-    const text = d.toString();
-    out = (out + text).slice(-200_000);
-    if (onLine) for (const line of text.split("\n")) if (line.trim()) onLine(fn, line);
-  };
-  child.stdout?.on("data", onData);
-  child.stderr?.on("data", onData);
+  const output = captureOutput(child, fn, onLine);
   return {
     name: fn,
     entry: image,
@@ -140,7 +133,7 @@ export async function startContainer(opts: ContainerOptions): Promise<Component>
     port: hostPort,
     url: `http://127.0.0.1:${hostPort}`,
     child,
-    output: () => out,
+    output,
     respawn: () => startContainer({ ...opts, port: hostPort }),
     stop: async (signal = "SIGTERM") => {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;

@@ -41,6 +41,23 @@ export interface SpawnOptions {
   timeoutMs?: number;
 }
 
+/** Keeps the last 200 kB of a child's output (for errors and logs) and passes on each line. */
+export function captureOutput(
+  child: ChildProcess,
+  name: string,
+  onLine?: (name: string, line: string) => void,
+) {
+  let out = "";
+  const onData = (d: Buffer) => {
+    const text = d.toString();
+    out = (out + text).slice(-200_000);
+    if (onLine) for (const line of text.split("\n")) if (line.trim()) onLine(name, line);
+  };
+  child.stdout?.on("data", onData);
+  child.stderr?.on("data", onData);
+  return () => out;
+}
+
 const exitedAlready = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
 
 /** Spawns the entry and resolves once it is ready (or listening, with `until: "listening"`). */
@@ -54,19 +71,12 @@ export async function spawnComponent(opts: SpawnOptions): Promise<Component> {
   });
   // The channel is for the one start-up message; it must not keep this process alive.
   child.channel?.unref();
-  let out = "";
-  const onData = (d: Buffer) => {
-    const text = d.toString();
-    out = (out + text).slice(-200_000);
-    if (onLine) for (const line of text.split("\n")) if (line.trim()) onLine(name, line);
-  };
-  child.stdout?.on("data", onData);
-  child.stderr?.on("data", onData);
+  const output = captureOutput(child, name, onLine);
   const started = Date.now();
   const actualPort = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`${name} did not listen within ${timeoutMs} ms:\n${out}`));
+      reject(new Error(`${name} did not listen within ${timeoutMs} ms:\n${output()}`));
     }, timeoutMs);
     child.on("message", (message) => {
       if (!isListeningMessage(message)) return;
@@ -75,7 +85,7 @@ export async function spawnComponent(opts: SpawnOptions): Promise<Component> {
     });
     child.once("exit", (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`${name} exited (${code ?? signal}) before it listened:\n${out}`));
+      reject(new Error(`${name} exited (${code ?? signal}) before it listened:\n${output()}`));
     });
   });
   const component: Component = {
@@ -84,7 +94,7 @@ export async function spawnComponent(opts: SpawnOptions): Promise<Component> {
     port: actualPort,
     url: `http://127.0.0.1:${actualPort}`,
     child,
-    output: () => out,
+    output,
     // Running again, as the kubelet restarts a container: readiness is the caller's to wait for.
     respawn: () => spawnComponent({ ...opts, port: actualPort, until: "listening" }),
     stop: async (signal = "SIGTERM") => {
