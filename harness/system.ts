@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { createAdmin, createKafka, ensureTopic } from "../functions/shared/kafka.ts";
 import { startContainer } from "./containers.ts";
-import { type Component, spawnComponent, waitReady } from "./process.ts";
+import { type Component, type SpawnOptions, spawnComponent, waitReady } from "./process.ts";
 import { ROOT } from "./root.ts";
 import { systemConfig } from "./stack.ts";
 
@@ -35,6 +35,8 @@ export interface FunctionOptions {
   /** 0 (default) picks a free port. */
   port?: number;
   onLine?: (name: string, line: string) => void;
+  /** "listening": resolve before it is ready, for a test that watches it become ready. */
+  until?: SpawnOptions["until"];
 }
 
 /** Starts one function as a process or as its image; resolves once its /readyz answers 200. */
@@ -44,9 +46,10 @@ export async function startFunction({
   env = {},
   port = 0,
   onLine,
+  until = "ready",
 }: FunctionOptions): Promise<Component> {
   if (runtime === "process") {
-    return spawnComponent({ name, entry: `functions/${name}/server.ts`, env, port, onLine });
+    return spawnComponent({ name, entry: `functions/${name}/server.ts`, env, port, onLine, until });
   }
   // A container does not inherit this process's environment: the local stack's addresses go in.
   const config = systemConfig(env);
@@ -56,7 +59,7 @@ export async function startFunction({
   };
   const c = await startContainer({ root: ROOT, fn: name, env: { ...local, ...env }, port, onLine });
   try {
-    await waitReady(c);
+    if (until === "ready") await waitReady(c);
   } catch (err) {
     await c.stop("SIGKILL");
     throw err;

@@ -29,7 +29,7 @@ after(async () => {
 
 /** Starts `name`, polls /readyz every 5 ms and sends `request` the moment it answers 200. */
 async function firstRequestAfterReady(name: string, request: (url: string) => Promise<Response>, extra = {}) {
-  const c = await startFunction({ name, runtime, env: { ...env, ...extra } });
+  const c = await startFunction({ name, runtime, env: { ...env, ...extra }, until: "listening" });
   started.push(c);
   const deadline = Date.now() + 90_000;
   for (;;) {
