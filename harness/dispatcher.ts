@@ -1,6 +1,7 @@
-// For the integration tests: a real HTTP sink (node:http) that records what arrives and answers
-// scripted statuses, a manifest written from the project's own, the dispatcher as a child process,
-// and Kafka helpers on the local broker (unique topics, deleted afterwards).
+// For the dispatcher's integration tests (kafka-source/dispatcher/*.test.ts): a real HTTP sink
+// (node:http) that records what arrives and answers scripted statuses, a manifest written from the
+// project's own, the dispatcher as a child process, and Kafka helpers on the local broker (unique
+// topics, deleted afterwards).
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
