@@ -4,7 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { asyncApiDocument } from "../functions/shared/asyncapi.ts";
-import { ROOT } from "./local/system.ts";
+import { ROOT } from "../harness/root.ts";
 
 const ASYNCAPI_FILE = "docs/asyncapi.json";
 const asyncApiText = () => `${JSON.stringify(asyncApiDocument(), null, 2)}\n`;

@@ -3,11 +3,13 @@
 // purchases so the read APIs have history to answer with, then runs Schemathesis against the public
 // API (through the gateway) and the management API, each from its own /openapi.json, with every
 // check, a fixed seed and a bounded number of examples. Exits non-zero when either run fails.
+
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { isolatedPipeline } from "../test/helpers.ts";
-import { freshDatabase } from "../test/mongo.ts";
-import { type System, startSystem } from "./local/system.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import { freshDatabase } from "../harness/mongo.ts";
+import { isolatedPipeline } from "../harness/names.ts";
+import { type System, startSystem } from "../harness/system.ts";
 
 const ST = process.env.SCHEMATHESIS_BIN ?? "st";
 const SEED = process.env.CONTRACT_SEED ?? "20251121";
@@ -20,7 +22,6 @@ const env = {
   ...isolatedPipeline("contract").env,
   KAFKA_SOURCE_INITIAL_OFFSET: "earliest",
   MONGODB_URI: db.uri,
-  LOG_LEVEL: "info", // the dispatcher says "listening" at info; only warnings are shown below
 };
 
 let system: System | undefined;
@@ -84,7 +85,7 @@ async function seedHistory(gateway: string, management: string) {
   while (Date.now() < deadline) {
     const res = await fetch(`${management}/api/purchases/${EXAMPLE_USER}`);
     if (res.ok && ((await res.json()) as { purchases: unknown[] }).purchases.length >= 3) return;
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   throw new Error("seeding: the purchases were not stored within 20 s");
 }

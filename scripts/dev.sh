@@ -2,7 +2,7 @@
 # npm start: install what is missing, provision and start the local stack (Kafka + FerretDB),
 # then every function, the local KafkaSource dispatcher and the gateway. Ctrl-C stops all of it,
 # including the stack services this command started. `npm start -- --monitoring` also starts a local
-# Prometheus (scripts/local/prometheus.ts).
+# Prometheus (harness/prometheus.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,12 +1,12 @@
 // The run command's Node half (npm start -> scripts/dev.sh -> here): starts every function, the
 // local KafkaSource dispatcher and the gateway against the running local stack, prints where each
-// listens, restarts any of them that dies (scripts/local/supervisor.ts), with --monitoring starts a
-// Prometheus that scrapes them (scripts/local/prometheus.ts), and stops them all on Ctrl-C.
+// listens, restarts any of them that dies (harness/supervisor.ts), with --monitoring starts a
+// Prometheus that scrapes them (harness/prometheus.ts), and stops them all on Ctrl-C.
 import { loadConfig } from "../functions/shared/config.ts";
-import { ensureUserIdGin, localPostgres } from "./local/ferretdb-index.ts";
-import { startLocalPrometheus } from "./local/prometheus.ts";
-import { formatEvent, supervise } from "./local/supervisor.ts";
-import { startSystem } from "./local/system.ts";
+import { ensureUserIdGin, localPostgres } from "../harness/ferretdb-index.ts";
+import { startLocalPrometheus } from "../harness/prometheus.ts";
+import { formatEvent, supervise } from "../harness/supervisor.ts";
+import { startSystem } from "../harness/system.ts";
 
 const ports = {
   gateway: 8000,

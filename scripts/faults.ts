@@ -1,6 +1,6 @@
 // npm run test:faults: the full fault campaign. 48k purchases through
 // /buy while purchase-persist is SIGKILLed twice, the broker restarted, buy SIGTERMed, each
-// restarted, and the database stopped for 3 minutes (test/faults/faults.ts longOutageSchedule); then
+// restarted, and the database stopped for 3 minutes (harness/faults/faults.ts longOutageSchedule); then
 // every 202 must be stored exactly once and nothing dead-lettered: the KafkaSource's retries
 // (kafka-source.yaml delivery) outlast the outage.
 // Prints the report, writes it as JSON to bench-results/faults-<time>.json, exits 1 on a failed check.
@@ -14,11 +14,11 @@
 // the stack when needed and stops afterwards what it started, like npm test.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { runCampaign } from "../test/faults/campaign.ts";
-import { longOutageSchedule } from "../test/faults/faults.ts";
-import { formatReport } from "../test/faults/report.ts";
-import { stack } from "../test/helpers.ts";
-import { ROOT } from "./local/system.ts";
+import { runCampaign } from "../harness/faults/campaign.ts";
+import { longOutageSchedule } from "../harness/faults/faults.ts";
+import { formatReport } from "../harness/faults/report.ts";
+import { ROOT } from "../harness/root.ts";
+import { stack } from "../harness/stack.ts";
 
 const { values } = parseArgs({
   options: {

@@ -7,7 +7,10 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { createAdmin, createKafka } from "../functions/shared/kafka.ts";
 import { createMongoClient } from "../functions/shared/mongo.ts";
-import { ROOT, stack, testConfig, unique, waitFor } from "../test/helpers.ts";
+import { unique } from "../harness/names.ts";
+import { ROOT } from "../harness/root.ts";
+import { stack, testConfig } from "../harness/stack.ts";
+import { waitFor } from "../harness/wait.ts";
 
 const RUN = join(process.env.STACK_DIR ?? join(ROOT, ".local"), "run");
 const pidOf = (service: string) => Number(readFileSync(join(RUN, `${service}.pid`), "utf8").trim());
@@ -53,7 +56,9 @@ describe("stack.sh start after a SIGKILL", () => {
       const pid = pidOf(service);
       assert.notEqual(pid, old);
       assert.ok(alive(pid));
-      await waitFor("the database answers", async () => databaseAnswers().then(() => true), 30_000);
+      await waitFor("the database answers", async () => databaseAnswers().then(() => true), {
+        timeoutMs: 30_000,
+      });
     });
   }
 
@@ -66,7 +71,9 @@ describe("stack.sh start after a SIGKILL", () => {
     const admin = createAdmin(createKafka(testConfig(), unique("stack-test")));
     await admin.connect();
     try {
-      await waitFor("broker metadata", async () => Array.isArray(await admin.listTopics()), 30_000);
+      await waitFor("broker metadata", async () => Array.isArray(await admin.listTopics()), {
+        timeoutMs: 30_000,
+      });
     } finally {
       await admin.disconnect();
     }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm run test:images: builds every function's image (scripts/images.sh, layer-cached), then runs
 # against the real local stack, with each function started from its image as a Knative revision
-# runs it (scripts/local/containers.ts):
+# runs it (harness/containers.ts):
 #   - test/images/: probes, uid and read-only root filesystem, the Kafka addon, SIGTERM in flight;
 #   - the first request right after readiness, the end-to-end pipeline and the web page in
 #     Chromium (the same test files npm test runs with processes);
@@ -18,7 +18,7 @@ bash scripts/images.sh
 
 source scripts/stack-guard.sh
 start_stack_for_this_run
-remove_containers() { node --import tsx -e 'import("./scripts/local/containers.ts").then((m) => m.removeLeftoverContainers())' || true; }
+remove_containers() { node --import tsx -e 'import("./harness/containers.ts").then((m) => m.removeLeftoverContainers())' || true; }
 trap 'remove_containers; stop_started_stack' EXIT
 
 export FUNCTION_RUNTIME=container

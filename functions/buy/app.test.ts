@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { stack, testConfig, unique, waitFor } from "../../test/helpers.ts";
-import { freshTopic, readRecords, recordCount } from "../../test/kafka.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import { freshTopic, readRecords, recordCount } from "../../harness/kafka.ts";
+import { unique } from "../../harness/names.ts";
+import { stack, testConfig } from "../../harness/stack.ts";
+import { waitFor } from "../../harness/wait.ts";
 import { type Admin, createAdmin, createKafka, createProducer, type Producer } from "../shared/kafka.ts";
 import { createLogger } from "../shared/logging.ts";
 import { createRegistry } from "../shared/metrics.ts";
@@ -175,7 +178,7 @@ describe("POST /buy", () => {
     assert.equal((await app.request("/health")).status, 200);
     await stack("stop", "kafka");
     try {
-      await new Promise((r) => setTimeout(r, 1100)); // let the cached health probe expire
+      await sleep(1100); // let the cached health probe expire
       const started = Date.now();
       const res = await buy({ username: "carol", user_id: "carol" });
       const elapsed = Date.now() - started;
@@ -191,15 +194,12 @@ describe("POST /buy", () => {
     await waitFor(
       "/buy to recover",
       async () => (await buy({ username: "carol", user_id: "carol" })).status === 202,
-      60_000,
-      500,
+      { timeoutMs: 60_000, everyMs: 500 },
     );
-    await waitFor(
-      "/health to recover",
-      async () => (await app.request("/health")).status === 200,
-      10_000,
-      300,
-    );
+    await waitFor("/health to recover", async () => (await app.request("/health")).status === 200, {
+      timeoutMs: 10_000,
+      everyMs: 300,
+    });
   });
 });
 

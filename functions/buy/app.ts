@@ -11,10 +11,11 @@ import { CATALOG, pickItem } from "../shared/catalog.ts";
 import { AppError, Errors, parseOr400 } from "../shared/errors.ts";
 import { cachedProbe } from "../shared/health.ts";
 import { serviceInfo } from "../shared/info.ts";
-import { type Admin, kafkaReachable, type Producer, withTimeout } from "../shared/kafka.ts";
+import { type Admin, kafkaReachable, type Producer } from "../shared/kafka.ts";
 import { errorFields } from "../shared/logging.ts";
 import { serveDocs } from "../shared/openapi.ts";
 import { BuyRequestSchema, PURCHASE_EVENT_TYPE, type Purchase } from "../shared/purchase.ts";
+import { withTimeout } from "../shared/timeout.ts";
 import { producerSpan } from "../shared/tracing.ts";
 import { publicApiDocument } from "./openapi.ts";
 

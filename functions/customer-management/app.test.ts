@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Collection, MongoClient } from "mongodb";
-import { stack, waitFor } from "../../test/helpers.ts";
-import { freshDatabase } from "../../test/mongo.ts";
+import { freshDatabase } from "../../harness/mongo.ts";
+import { stack } from "../../harness/stack.ts";
+import { waitFor } from "../../harness/wait.ts";
 import { createLogger } from "../shared/logging.ts";
 import { createRegistry } from "../shared/metrics.ts";
 import { type PurchaseDoc, toCents } from "../shared/purchase.ts";
@@ -178,7 +180,7 @@ describe("seed routes, info and health", () => {
     });
     await stack("stop", "mongo");
     try {
-      await new Promise((r) => setTimeout(r, 1100));
+      await sleep(1100);
       const down = await get("/health");
       assert.equal(down.status, 503);
       assert.equal(down.body.status, "unhealthy");
@@ -189,7 +191,10 @@ describe("seed routes, info and health", () => {
     } finally {
       await stack("start", "mongo");
     }
-    await waitFor("health to recover", async () => (await get("/health")).status === 200, 20_000, 300);
+    await waitFor("health to recover", async () => (await get("/health")).status === 200, {
+      timeoutMs: 20_000,
+      everyMs: 300,
+    });
     assert.equal((await get("/purchases/cents")).status, 200);
   });
 });

@@ -2,7 +2,8 @@
 // coordinator-based calls (see "Why not describeGroups/fetchOffsets" below).
 import { KafkaJS } from "@confluentinc/kafka-javascript";
 import { Gauge, type Registry } from "prom-client";
-import { type Admin, type Kafka, withTimeout } from "../shared/kafka.ts";
+import type { Admin, Kafka } from "../shared/kafka.ts";
+import { withTimeout } from "../shared/timeout.ts";
 
 const { IsolationLevel, ConsumerGroupStates } = KafkaJS;
 

@@ -3,12 +3,16 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { type Proc, ROOT, stack, startProcess, unique, waitFor } from "../../test/helpers.ts";
-import { freshTopic, testKafka } from "../../test/kafka.ts";
-import { freshDatabase } from "../../test/mongo.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import { freshTopic, testKafka } from "../../harness/kafka.ts";
+import { freshDatabase } from "../../harness/mongo.ts";
+import { unique } from "../../harness/names.ts";
+import { type Component, spawnComponent } from "../../harness/process.ts";
+import { ROOT } from "../../harness/root.ts";
+import { stack } from "../../harness/stack.ts";
+import { waitFor } from "../../harness/wait.ts";
 import { createGroupReader } from "./lag.ts";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const kafkaPidFile = `${process.env.STACK_DIR ?? `${ROOT}/.local`}/run/kafka.pid`;
 
 function isAlive(pid: number) {
@@ -31,7 +35,7 @@ describe("management API: broker restarts", () => {
   const group = unique("mgmt-group");
   let topic: string;
   let db: Awaited<ReturnType<typeof freshDatabase>>;
-  let api: Proc;
+  let api: Component;
   // 6 records, 2 per partition; the group committed partition 0 up to offset 1: lag 5.
   const expectedLag = 5;
 
@@ -50,11 +54,10 @@ describe("management API: broker restarts", () => {
     await committer.commitOffsets([{ topic, partition: 0, offset: "1" }]);
     await committer.disconnect();
     db = await freshDatabase("mgmt-restart");
-    api = await startProcess("functions/customer-management/server.ts", {
-      KAFKA_TOPIC: topic,
-      KAFKA_GROUP_ID: group,
-      MONGODB_URI: db.uri,
-      LOG_LEVEL: "warn",
+    api = await spawnComponent({
+      name: "customer-management",
+      entry: "functions/customer-management/server.ts",
+      env: { KAFKA_TOPIC: topic, KAFKA_GROUP_ID: group, MONGODB_URI: db.uri, LOG_LEVEL: "warn" },
     });
   });
 
@@ -134,8 +137,7 @@ describe("management API: broker restarts", () => {
             const h = await health();
             return h.kafka === "idle" && h.lag === expectedLag;
           },
-          60_000,
-          500,
+          { timeoutMs: 60_000, everyMs: 500 },
         );
       }
     } finally {

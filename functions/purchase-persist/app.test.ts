@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Collection, MongoClient } from "mongodb";
-import { stack, unique, waitFor } from "../../test/helpers.ts";
-import { freshDatabase } from "../../test/mongo.ts";
+import { freshDatabase } from "../../harness/mongo.ts";
+import { unique } from "../../harness/names.ts";
+import { stack } from "../../harness/stack.ts";
+import { waitFor } from "../../harness/wait.ts";
 import { createLogger } from "../shared/logging.ts";
 import { createRegistry } from "../shared/metrics.ts";
 import type { PurchaseDoc } from "../shared/purchase.ts";
@@ -145,7 +148,7 @@ describe("purchase-persist", () => {
       const res = await binary(unique("down"), purchase({ user_id: "down" }));
       assert.equal(res.status, 503);
       assert.equal((await res.json()).error, "database_unavailable");
-      await new Promise((r) => setTimeout(r, 1100));
+      await sleep(1100);
       assert.equal((await app.request("/health")).status, 503);
     } finally {
       await stack("start", "mongo");
@@ -154,11 +157,13 @@ describe("purchase-persist", () => {
     await waitFor(
       "a store after restart",
       async () => (await binary(id, purchase({ user_id: "down" }))).status === 200,
-      30_000,
-      300,
+      { timeoutMs: 30_000, everyMs: 300 },
     );
     assert.equal(await collection.countDocuments({ user_id: "down" }), 1);
-    await waitFor("health", async () => (await app.request("/health")).status === 200, 10_000, 300);
+    await waitFor("health", async () => (await app.request("/health")).status === 200, {
+      timeoutMs: 10_000,
+      everyMs: 300,
+    });
   });
 
   test("When the metrics are read, then persisted, duplicate and rejected counters are there", async () => {

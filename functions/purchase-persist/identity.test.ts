@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { v5 as uuidv5 } from "uuid";
-import { unique } from "../../test/helpers.ts";
-import { KAFKA_SOURCE, persistFixture, purchase } from "../../test/persist-fixture.ts";
+import { unique } from "../../harness/names.ts";
+import { KAFKA_SOURCE, persistFixture, purchase } from "../../harness/persist-fixture.ts";
 
 let fx: Awaited<ReturnType<typeof persistFixture>>;
 before(async () => {

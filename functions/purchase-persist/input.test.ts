@@ -5,8 +5,8 @@ import { request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { serve } from "@hono/node-server";
-import { unique } from "../../test/helpers.ts";
-import { KAFKA_SOURCE, persistFixture, purchase } from "../../test/persist-fixture.ts";
+import { unique } from "../../harness/names.ts";
+import { KAFKA_SOURCE, persistFixture, purchase } from "../../harness/persist-fixture.ts";
 
 let fx: Awaited<ReturnType<typeof persistFixture>>;
 let server: ReturnType<typeof serve>;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, test } from "node:test";
-import { ROOT } from "../../test/helpers.ts";
+import { ROOT } from "../../harness/root.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 
 describe("config", () => {

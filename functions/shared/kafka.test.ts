@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { testConfig, unique } from "../../test/helpers.ts";
-import { freshTopic, readRecords } from "../../test/kafka.ts";
+import { freshTopic, readRecords } from "../../harness/kafka.ts";
+import { unique } from "../../harness/names.ts";
+import { testConfig } from "../../harness/stack.ts";
 import { createAdmin, createKafka, createProducer, ensureTopic } from "./kafka.ts";
 
 describe("kafka (real broker)", () => {

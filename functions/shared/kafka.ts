@@ -1,8 +1,10 @@
 // Factories on @confluentinc/kafka-javascript (librdkafka) through its KafkaJS-style API.
 import { connect } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { KafkaJS } from "@confluentinc/kafka-javascript";
 import type { Config } from "./config.ts";
 import { createLogger, type Logger } from "./logging.ts";
+import { withTimeout } from "./timeout.ts";
 
 export type Kafka = KafkaJS.Kafka;
 export type Producer = KafkaJS.Producer;
@@ -98,16 +100,6 @@ export async function kafkaReachable(admin: Pick<Admin, "listTopics">, timeoutMs
   }
 }
 
-export class TimeoutError extends Error {}
-
-export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** True when a bootstrap broker accepts a TCP connection within `timeoutMs`. */
 export async function anyBrokerListening(brokers: string[], timeoutMs = 1000): Promise<boolean> {
   const attempts = brokers.map(
@@ -148,13 +140,12 @@ export function connectInBackground<T extends Connectable>(
 ) {
   let stopped = false;
   let current: T | undefined;
-  const sleep = () => new Promise((r) => setTimeout(r, intervalMs).unref());
   const done = (async () => {
     for (let attempt = 1; !stopped; attempt++) {
       if (!(await anyBrokerListening(brokers))) {
         if (attempt === 1 || attempt % 15 === 0)
           onError(new Error(`no broker reachable at ${brokers}`), attempt);
-        await sleep();
+        await sleep(intervalMs, undefined, { ref: false });
         continue;
       }
       const client = create();
@@ -166,7 +157,7 @@ export function connectInBackground<T extends Connectable>(
       } catch (err) {
         onError(err, attempt);
         await client.disconnect().catch(() => {});
-        await sleep();
+        await sleep(intervalMs, undefined, { ref: false });
       }
     }
   })();

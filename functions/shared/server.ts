@@ -9,6 +9,7 @@ import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import type { Registry } from "prom-client";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { announceListening } from "./listening.ts";
 import { createLogger, errorFields, type Logger } from "./logging.ts";
 import { createRegistry } from "./metrics.ts";
 import { startTracing } from "./tracing.ts";
@@ -46,8 +47,8 @@ export async function runFunction(name: string, build: (ctx: FunctionContext) =>
   const built = await build({ config, logger, registry, ready: () => state === "ready" });
 
   const server = serve({ fetch: built.app.fetch, port: config.PORT }, (info: AddressInfo) => {
-    // Always printed, whatever LOG_LEVEL: the run command and tests learn the port from this line.
-    createLogger("info", { service }).info("listening", { port: info.port, pid: process.pid });
+    logger.info("listening", { port: info.port, pid: process.pid });
+    announceListening(info.port);
     const started = performance.now();
     const timer = setTimeout(() => {
       logger.error("not ready in time; exiting so that the platform restarts this function", {

@@ -3,14 +3,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { quietLogger, ROOT } from "../../test/helpers.ts";
+import { ROOT } from "../../harness/root.ts";
+import { createLogger } from "../shared/logging.ts";
 import { createRegistry } from "../shared/metrics.ts";
 import { createApp, findWebRoot, parseApiBaseUrl, renderIndex } from "./app.ts";
 
 const WEB = join(ROOT, "web");
 const app = (apiBaseUrl = "") =>
   createApp({
-    logger: quietLogger(),
+    logger: createLogger("silent"),
     registry: createRegistry({ service: "web" }),
     webRoot: WEB,
     apiBaseUrl,

@@ -3,10 +3,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { createLogger } from "../../functions/shared/logging.ts";
-import { testConfig, unique, waitFor } from "../../test/helpers.ts";
+import { dispatcherSuite } from "../../harness/dispatcher.ts";
+import { unique } from "../../harness/names.ts";
+import { testConfig } from "../../harness/stack.ts";
+import { waitFor } from "../../harness/wait.ts";
 import { createSourceConsumer } from "./consumer.ts";
 import type { TopicPartition } from "./scheduler.ts";
-import { dispatcherSuite } from "./test-support.ts";
 
 describe("dispatcher: commits", () => {
   const suite = dispatcherSuite();

@@ -1,8 +1,15 @@
 // Integration: the dispatcher as a child process against the local Kafka and a real HTTP sink.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { unique, waitFor } from "../../test/helpers.ts";
-import { dispatcherSuite, metric, startDispatcher, startSink, writeManifest } from "./test-support.ts";
+import {
+  dispatcherSuite,
+  metric,
+  startDispatcher,
+  startSink,
+  writeManifest,
+} from "../../harness/dispatcher.ts";
+import { unique } from "../../harness/names.ts";
+import { waitFor } from "../../harness/wait.ts";
 
 describe("dispatcher: delivery to the sink", () => {
   const suite = dispatcherSuite();
@@ -180,7 +187,7 @@ describe("dispatcher: delivery to the sink", () => {
     );
     const sink = await startSink(() => 200, port);
     running.push(sink);
-    await waitFor("all three events", async () => sink.delivered().length === 3, 20_000);
+    await waitFor("all three events", async () => sink.delivered().length === 3, { timeoutMs: 20_000 });
     assert.deepEqual(
       sink.delivered().map((r) => r.offset),
       [0, 1, 2],

@@ -1,8 +1,15 @@
 // Integration: at-least-once across a crash (SIGKILL) and a clean stop (SIGTERM).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { unique, waitFor } from "../../test/helpers.ts";
-import { dispatcherSuite, type Sink, startDispatcher, startSink, writeManifest } from "./test-support.ts";
+import {
+  dispatcherSuite,
+  type Sink,
+  startDispatcher,
+  startSink,
+  writeManifest,
+} from "../../harness/dispatcher.ts";
+import { unique } from "../../harness/names.ts";
+import { waitFor } from "../../harness/wait.ts";
 
 describe("dispatcher: crash and shutdown", () => {
   const suite = dispatcherSuite();
@@ -54,7 +61,7 @@ describe("dispatcher: crash and shutdown", () => {
     const before = delivered(sink).size;
     assert.ok(before < 300, "killed before the end");
     await start();
-    await waitFor("all 300 records", async () => delivered(sink).size === 300, 25_000);
+    await waitFor("all 300 records", async () => delivered(sink).size === 300, { timeoutMs: 25_000 });
     const values = new Set(sink.delivered().map((r) => r.body.toString()));
     assert.equal(values.size, 300, "every value arrived");
   });
@@ -73,17 +80,19 @@ describe("dispatcher: crash and shutdown", () => {
     );
     await waitFor("the second to take them", async () => /"msg":"partitions assigned"/.test(second.output()));
     slow = false;
-    await waitFor("all 400 records", async () => delivered(sink).size === 400, 25_000).catch((err) => {
-      // What a failure needs for its diagnosis: the records missing and both dispatchers' rebalances.
-      const got = delivered(sink);
-      const missing = 400 - got.size;
-      const events = (out: string) =>
-        out.split("\n").filter((l) => /revoked|assigned|commit failed|poll failed|fetching/.test(l));
-      throw new Error(
-        `${err.message}: ${missing} missing; delivered per partition ${JSON.stringify(perPartition(got))}\n` +
-          `first:\n${events(first.output()).join("\n")}\nsecond:\n${events(second.output()).join("\n")}`,
-      );
-    });
+    await waitFor("all 400 records", async () => delivered(sink).size === 400, { timeoutMs: 25_000 }).catch(
+      (err) => {
+        // What a failure needs for its diagnosis: the records missing and both dispatchers' rebalances.
+        const got = delivered(sink);
+        const missing = 400 - got.size;
+        const events = (out: string) =>
+          out.split("\n").filter((l) => /revoked|assigned|commit failed|poll failed|fetching/.test(l));
+        throw new Error(
+          `${err.message}: ${missing} missing; delivered per partition ${JSON.stringify(perPartition(got))}\n` +
+            `first:\n${events(first.output()).join("\n")}\nsecond:\n${events(second.output()).join("\n")}`,
+        );
+      },
+    );
   });
 
   test("When the dispatcher gets SIGTERM, then it exits 0 and the committed offsets cover exactly delivered records", async () => {

@@ -22,7 +22,7 @@
 //   KAFKA_SOURCE_MAX_POLL_INTERVAL_MS  max.poll.interval.ms (default 300000, at least the session timeout)
 //   KAFKA_SOURCE_RDKAFKA_DEBUG   librdkafka debug contexts (e.g. consumer,fetch), logged at debug
 //   LOG_LEVEL                    debug | info | warn | error | silent (default info)
-//   PORT                         /metrics and /healthz (default 8106; 0 = any free port)
+//   PORT                         /metrics, /healthz, /readyz (default 8106; 0 = any free port)
 // SIGTERM/SIGINT: stop fetching, finish the deliveries in flight (no new retries; each bounded by
 // the delivery timeout), commit, leave the group, exit 0.
 import { createLogger, errorFields } from "../../functions/shared/logging.ts";

@@ -1,4 +1,5 @@
-// The dispatcher's metrics and its tiny HTTP server: GET /metrics (Prometheus text) and GET /healthz.
+// The dispatcher's metrics and its tiny HTTP server: GET /metrics (Prometheus text), GET /healthz and
+// GET /readyz (200 while it dispatches).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
@@ -45,7 +46,7 @@ export function createDispatcherMetrics(registry: Registry, inFlight: () => numb
 }
 export type DispatcherMetrics = ReturnType<typeof createDispatcherMetrics>;
 
-/** Serves /metrics and /healthz on `port` (0 = any free port); resolves with the bound port. */
+/** Serves /metrics, /healthz and /readyz on `port` (0 = any free port); resolves with the bound port. */
 export async function serveStatus(registry: Registry, healthy: () => boolean, port: number) {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
@@ -54,7 +55,8 @@ export async function serveStatus(registry: Registry, healthy: () => boolean, po
         (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
         () => res.writeHead(500).end(),
       );
-    } else if (req.method === "GET" && path === "/healthz") {
+    } else if (req.method === "GET" && (path === "/healthz" || path === "/readyz")) {
+      // /readyz as every component of the local system has it: the harness waits for it.
       const ok = healthy();
       res.writeHead(ok ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify({ ok }));
     } else {

@@ -2,8 +2,9 @@
 // open at once, per partition (ce-knativekafkapartition) and in total.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { unique, waitFor } from "../../test/helpers.ts";
-import { dispatcherSuite, startDispatcher, startSink, writeManifest } from "./test-support.ts";
+import { dispatcherSuite, startDispatcher, startSink, writeManifest } from "../../harness/dispatcher.ts";
+import { unique } from "../../harness/names.ts";
+import { waitFor } from "../../harness/wait.ts";
 
 describe("dispatcher: ordering", () => {
   const suite = dispatcherSuite();
@@ -23,7 +24,7 @@ describe("dispatcher: ordering", () => {
     running.push(proc);
     const messages = Array.from({ length: count }, (_, i) => ({ key: `k${i}`, value: `{"n":${i}}` }));
     await suite.kafka.producer.send({ topic, messages });
-    await waitFor(`${count} events`, async () => sink.delivered().length === count, 20_000);
+    await waitFor(`${count} events`, async () => sink.delivered().length === count, { timeoutMs: 20_000 });
     return sink;
   }
 

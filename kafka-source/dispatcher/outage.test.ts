@@ -5,8 +5,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { unique, waitFor } from "../../test/helpers.ts";
-import { dispatcherSuite, startDispatcher, startSink, writeManifest } from "./test-support.ts";
+import { dispatcherSuite, startDispatcher, startSink, writeManifest } from "../../harness/dispatcher.ts";
+import { unique } from "../../harness/names.ts";
+import { waitFor } from "../../harness/wait.ts";
 
 describe("dispatcher: a sink outage longer than max.poll.interval.ms", () => {
   const suite = dispatcherSuite();
@@ -52,7 +53,7 @@ describe("dispatcher: a sink outage longer than max.poll.interval.ms", () => {
     assert.equal(delivered(), 0, "nothing was delivered during the outage");
     assert.ok(sink.received.length > 5, "deliveries kept being retried");
     up();
-    await waitFor("all 60 records", async () => delivered() === 60, 30_000);
+    await waitFor("all 60 records", async () => delivered() === 60, { timeoutMs: 30_000 });
     assert.doesNotMatch(proc.output(), /"msg":"partitions revoked"/, "it never lost its partitions");
     assert.match(proc.output(), /"msg":"fetching resumed"/);
   });
@@ -71,15 +72,15 @@ describe("dispatcher: a sink outage longer than max.poll.interval.ms", () => {
     await waitFor(
       "the first to give up partitions",
       async () => /"msg":"partitions revoked"/.test(first.output()),
-      60_000,
+      { timeoutMs: 60_000 },
     );
     await waitFor(
       "the second to take them",
       async () => /"msg":"partitions assigned"/.test(second.output()),
-      60_000,
+      { timeoutMs: 60_000 },
     );
     assert.equal(delivered(), 0, "the sink is still down");
     up();
-    await waitFor("all 60 records", async () => delivered() === 60, 30_000);
+    await waitFor("all 60 records", async () => delivered() === 60, { timeoutMs: 30_000 });
   });
 });

@@ -2,8 +2,9 @@
 // Kafka and a real HTTP sink: a 400 is dead-lettered on its first answer, a 503 is retried.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { unique, waitFor } from "../../test/helpers.ts";
-import { dispatcherSuite, startDispatcher, startSink } from "./test-support.ts";
+import { dispatcherSuite, startDispatcher, startSink } from "../../harness/dispatcher.ts";
+import { unique } from "../../harness/names.ts";
+import { waitFor } from "../../harness/wait.ts";
 
 describe("dispatcher: the project's delivery policy", () => {
   const suite = dispatcherSuite();
@@ -33,7 +34,7 @@ describe("dispatcher: the project's delivery policy", () => {
     });
     assert.equal(dead?.value?.toString(), '{"poison":1}');
     // The linear policy waits 1 s, then 2 s: the retried event is delivered on its third attempt.
-    await waitFor("the retried event", async () => sink.delivered().length === 1, 20_000);
+    await waitFor("the retried event", async () => sink.delivered().length === 1, { timeoutMs: 20_000 });
     const statuses = (offset: number) =>
       sink.received.filter((r) => r.offset === offset).map((r) => r.status);
     assert.deepEqual(statuses(0), [503, 503, 200]);

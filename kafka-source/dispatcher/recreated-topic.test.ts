@@ -4,9 +4,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createAdmin, createKafka, createProducer, ensureTopic } from "../../functions/shared/kafka.ts";
-import { type System, startSystem } from "../../scripts/local/system.ts";
-import { isolatedPipeline, testConfig, unique, waitFor } from "../../test/helpers.ts";
-import { freshDatabase } from "../../test/mongo.ts";
+import { freshDatabase } from "../../harness/mongo.ts";
+import { isolatedPipeline, unique } from "../../harness/names.ts";
+import { testConfig } from "../../harness/stack.ts";
+import { type System, startSystem } from "../../harness/system.ts";
+import { waitFor } from "../../harness/wait.ts";
 
 describe("dispatcher: a recreated topic", () => {
   const pipeline = isolatedPipeline("recreated");
@@ -72,12 +74,13 @@ describe("dispatcher: a recreated topic", () => {
         await producePlain("after");
         return true;
       },
-      30_000,
-      1000,
+      { timeoutMs: 30_000, everyMs: 1000 },
     );
 
     // A send that failed part-way may have been repeated: at least the three, each one stored.
-    await waitFor("the new purchases stored", async () => (await stored("after")) >= 3, 60_000);
+    await waitFor("the new purchases stored", async () => (await stored("after")) >= 3, {
+      timeoutMs: 60_000,
+    });
     const health = await waitFor("the management API to see no lag", async () => {
       const h = await (await fetch(`${system.url("customer-management")}/health`)).json();
       return h.lag === 0 ? h : undefined;

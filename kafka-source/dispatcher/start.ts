@@ -7,8 +7,8 @@ import {
   ensureTopic,
   type Producer,
 } from "../../functions/shared/kafka.ts";
-import type { Logger } from "../../functions/shared/logging.ts";
-import { createLogger, errorFields } from "../../functions/shared/logging.ts";
+import { announceListening } from "../../functions/shared/listening.ts";
+import { errorFields, type Logger } from "../../functions/shared/logging.ts";
 import { createRegistry } from "../../functions/shared/metrics.ts";
 import { createSourceConsumer } from "./consumer.ts";
 import { type DeadLetterSink, httpDeadLetter, kafkaDeadLetter } from "./dead-letter.ts";
@@ -83,12 +83,8 @@ export async function startKafkaSource(config: DispatcherConfig, log: Logger, op
   dispatcher.start();
 
   const status = await serveStatus(registry, () => dispatcher?.running ?? false, config.port);
-  // Always printed, whatever LOG_LEVEL: the run command and tests wait for this line.
-  createLogger("info", { service: "kafka-source" }).info("listening", {
-    port: status.port,
-    group: config.group,
-    topics: config.topics,
-  });
+  log.info("listening", { port: status.port, group: config.group, topics: config.topics });
+  announceListening(status.port);
 
   return {
     port: status.port,

@@ -1,11 +1,11 @@
 // scripts/dlq.ts: its pure parts, then list and replay against the local Kafka.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { runDlqTool } from "../../test/kafka.ts";
+import { type KafkaFixture, kafkaFixture } from "../../harness/dispatcher.ts";
+import { runDlqTool } from "../../harness/kafka.ts";
 import { toKafkaBinary } from "../dispatcher/binding.ts";
 import type { KafkaRecord } from "../dispatcher/mapping.ts";
 import { errorExtensions } from "../dispatcher/retry.ts";
-import { type KafkaFixture, kafkaFixture } from "../dispatcher/test-support.ts";
 import { describe as describeLetter, parseArgs, replayMessage, select, UsageError } from "./dead-letters.ts";
 
 /** A dead letter exactly as the dispatcher produces it for a plain record the sink refused with 400. */

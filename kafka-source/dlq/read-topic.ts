@@ -2,7 +2,8 @@
 // throwaway group id and manual assignment: nothing is committed, no group rebalances.
 import { randomUUID } from "node:crypto";
 import { RdKafka } from "@confluentinc/kafka-javascript";
-import { type Admin, withTimeout } from "../../functions/shared/kafka.ts";
+import type { Admin } from "../../functions/shared/kafka.ts";
+import { withTimeout } from "../../functions/shared/timeout.ts";
 import { toRecord } from "../dispatcher/consumer.ts";
 import type { KafkaRecord } from "../dispatcher/mapping.ts";
 

@@ -1,14 +1,17 @@
 // Figure 5, cold start and footprint: each function's esbuild bundle (`node index.mjs`, as the
 // container runs it) from process start to its first 200 on GET /livez, median of 10 starts, and
 // its resident memory once idle; against the same function run from source with tsx.
+
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { request } from "node:http";
-import { ROOT } from "../local/system.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import { databaseUri } from "../../harness/mongo.ts";
+import { freePort } from "../../harness/ports.ts";
+import { listFunctions, ROOT } from "../../harness/root.ts";
 import { rssMb } from "./http.ts";
-import { freePort, listFunctions, sourceEntry, trackChild } from "./procs.ts";
+import { sourceEntry, trackChild } from "./procs.ts";
 import { median, round } from "./stats.ts";
-import { dbUri } from "./store.ts";
 import { type BenchContext, type FigureResult, type Row, row } from "./types.ts";
 
 const FLOOR = `require("node:http").createServer((q, s) => s.end("ok")).listen(Number(process.env.PORT));
@@ -25,7 +28,7 @@ export async function coldstartFigure(ctx: BenchContext): Promise<Omit<FigureRes
   const idleMs = ctx.quick ? 500 : 3000;
   const env = {
     KAFKA_BOOTSTRAP_SERVERS: ctx.kafka.join(","),
-    MONGODB_URI: dbUri(ctx.mongoUri, `bench_${ctx.runId}_cold`),
+    MONGODB_URI: databaseUri(`bench_${ctx.runId}_cold`, ctx.mongoUri),
     LOG_LEVEL: "warn",
   };
   // The floor on this machine: a bare node:http server, from process start to its first 200.
@@ -101,7 +104,7 @@ async function startOnce(args: string[], env: Record<string, string>, idleMs: nu
       ms = performance.now() - t0;
       break;
     }
-    await new Promise((r) => setTimeout(r, 2));
+    await sleep(2);
   }
   if (Number.isNaN(ms)) {
     child.kill("SIGKILL");
@@ -109,7 +112,7 @@ async function startOnce(args: string[], env: Record<string, string>, idleMs: nu
       `${args.join(" ")} did not answer 200 on /livez: ${err.trim() || `exit ${child.exitCode}`}`,
     );
   }
-  if (idleMs > 0) await new Promise((r) => setTimeout(r, idleMs));
+  if (idleMs > 0) await sleep(idleMs);
   const rss = rssMb(child.pid);
   const exited = once(child, "exit");
   child.kill("SIGTERM");

@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, trackChild } from "./procs.ts";
+import { freePort } from "../../harness/ports.ts";
+import { trackChild } from "./procs.ts";
 import type { Say } from "./progress.ts";
 
 const POM = fileURLToPath(new URL("connect/pom.xml", import.meta.url));

@@ -5,21 +5,15 @@
 // purchases_persisted_total, the connector's committed offsets); the collection is checked at the end.
 import type { Collection } from "mongodb";
 import type { PurchaseDoc } from "../../functions/shared/purchase.ts";
+import { committedCounter, deleteGroups, recordCount } from "../../harness/kafka.ts";
+import { databaseUri, dropDatabase, emptyDatabase, openDatabase } from "../../harness/mongo.ts";
+import { exited } from "../../harness/process.ts";
 import { connectProvisioned, INSERT_ONE, provisionConnect, startConnect } from "./connect.ts";
 import { cpuMeter, scrape } from "./http.ts";
-import { committedCounter, deleteGroups, topicSize } from "./kafka.ts";
-import { exited, startDispatcher, startFunction, stop } from "./procs.ts";
+import { startDispatcher, startFunction, stop } from "./procs.ts";
 import { seedDoc } from "./records.ts";
 import { type CountSample, type SteadyRate, steadyRate } from "./stats.ts";
-import {
-  dbUri,
-  dropDatabase,
-  freshDatabase,
-  openDatabase,
-  storedCount,
-  type WatchOptions,
-  watchCount,
-} from "./store.ts";
+import { storedCount, type WatchOptions, watchCount } from "./store.ts";
 import type { BenchContext } from "./types.ts";
 
 export interface ContenderResult {
@@ -34,7 +28,7 @@ export interface ContenderResult {
 /** The store's ceiling: one process, insertMany batches of 500, 2 in flight (as the batcher). */
 export async function runCeiling(ctx: BenchContext, n: number, users: number): Promise<ContenderResult> {
   const db = `bench_${ctx.runId}_ceiling`;
-  const { client, collection } = await freshDatabase(ctx.mongoUri, db);
+  const { client, collection } = await emptyDatabase({ base: ctx.mongoUri, name: db });
   ctx.say(`ceiling: insertMany of ${n} documents (batches of 500, 2 in flight) into ${db}`);
   try {
     const docs = Array.from({ length: n }, (_, i) => seedDoc(i, users, "/bench/ceiling"));
@@ -71,7 +65,7 @@ export async function runCeiling(ctx: BenchContext, n: number, users: number): P
 export async function runPipeline(ctx: BenchContext, topic: string, n: number): Promise<ContenderResult> {
   const db = `bench_${ctx.runId}_pipeline`;
   const group = `bench-${ctx.runId}-pipeline`;
-  const { uri, client, collection } = await freshDatabase(ctx.mongoUri, db);
+  const { uri, client, collection } = await emptyDatabase({ base: ctx.mongoUri, name: db });
   const persist = await startFunction(ctx, "purchase-persist", { MONGODB_URI: uri });
   const dlq = `${topic}-dlq`;
   let dispatcher: Awaited<ReturnType<typeof startDispatcher>> | undefined;
@@ -108,7 +102,7 @@ export async function runPipeline(ctx: BenchContext, topic: string, n: number): 
     const batches = persistMetrics.purchases_persist_batch_size_count || 1;
     const meanBatch =
       Math.round(((persistMetrics.purchases_persist_batch_size_sum ?? 0) / batches) * 10) / 10;
-    const deadLetters = await topicSize(ctx.kafka, dlq).catch(() => 0);
+    const deadLetters = await recordCount(dlq, ctx.kafka).catch(() => 0);
     ctx.say(
       `pipeline: mean batch ${meanBatch} documents, ` +
         `${dispatcherMetrics.kafka_source_events_retried_total} retries, ${deadLetters} dead letters`,
@@ -116,7 +110,7 @@ export async function runPipeline(ctx: BenchContext, topic: string, n: number): 
     return { ...outcome, extra: { meanBatch, persistMetrics, dispatcherMetrics, deadLetters } };
   } finally {
     await stop(dispatcher, persist);
-    await deleteGroups(ctx.kafka, [group]);
+    await deleteGroups([group], ctx.kafka);
     await dropDatabase(client);
     await client.close();
   }
@@ -134,7 +128,7 @@ export async function runConnect(
     await provisionConnect(ctx.say);
   }
   const db = `bench_${ctx.runId}_connect_${variant.replace("-", "_")}`;
-  const { client, collection } = openDatabase(ctx.mongoUri, db);
+  const { client, collection } = openDatabase({ base: ctx.mongoUri, name: db });
   await client.db().dropDatabase();
   // The same history index as ours; the event-identity index does not apply (no event ids).
   await collection.createIndexes([{ key: { user_id: 1, timestamp: -1, _id: -1 }, name: "user_history" }]);
@@ -142,13 +136,13 @@ export async function runConnect(
   const timeoutMs = ctx.quick ? 10_000 : variant === "default" ? 45_000 : 90_000;
   const name = `bench-${ctx.runId}-${variant}`;
   // Its progress from its committed offsets (a sink commits after writing; flushed every 500 ms).
-  const offsets = await committedCounter(ctx.kafka, `connect-${name}`, topic);
+  const offsets = await committedCounter({ group: `connect-${name}`, topic, brokers: ctx.kafka });
   const connect = await startConnect({
     workDir: ctx.workDir,
     name,
     kafka: ctx.kafka,
     topic,
-    connectionUri: dbUri(ctx.mongoUri, db),
+    connectionUri: databaseUri(db, ctx.mongoUri),
     database: db,
     writeModel: variant === "insert-one" ? INSERT_ONE : undefined,
   });
@@ -167,7 +161,7 @@ export async function runConnect(
   } finally {
     await connect.stop();
     await offsets.close();
-    await deleteGroups(ctx.kafka, [`connect-${name}`]);
+    await deleteGroups([`connect-${name}`], ctx.kafka);
     await dropDatabase(client);
     await client.close();
   }

@@ -3,8 +3,8 @@
 import { spawnSync } from "node:child_process";
 import { cpus, loadavg, totalmem } from "node:os";
 import type { Config } from "../../functions/shared/config.ts";
-import { ROOT } from "../local/system.ts";
-import { withAdmin } from "./kafka.ts";
+import { withAdmin } from "../../harness/kafka.ts";
+import { ROOT } from "../../harness/root.ts";
 import { listenerPid } from "./procs.ts";
 import type { Say } from "./progress.ts";
 import { probeStore } from "./store.ts";
@@ -33,7 +33,7 @@ export function startLocalStack(say: Say): () => void {
 }
 
 export async function describeEnvironment(config: Config) {
-  await withAdmin(config.KAFKA_BOOTSTRAP_SERVERS, (admin) => admin.listTopics({ timeout: 10_000 })).catch(
+  await withAdmin((admin) => admin.listTopics({ timeout: 10_000 }), config.KAFKA_BOOTSTRAP_SERVERS).catch(
     (err: Error) => {
       throw new Error(`Kafka at ${config.KAFKA_BOOTSTRAP_SERVERS} is not reachable: ${err.message}`);
     },

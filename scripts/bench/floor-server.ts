@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { announceListening } from "../../functions/shared/listening.ts";
 
 const server = createServer((req, res) => {
   if (req.method === "GET" && req.url === "/cpu") {
@@ -22,8 +23,7 @@ const server = createServer((req, res) => {
 });
 server.keepAliveTimeout = 60_000;
 server.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => {
-  const { port } = server.address() as AddressInfo;
-  // The line spawnComponent waits for, in the functions' log format.
-  console.log(JSON.stringify({ level: "info", msg: "listening", port }));
+  // Any other request (the harness's GET /readyz too) is answered 200.
+  announceListening((server.address() as AddressInfo).port);
 });
 process.once("SIGTERM", () => process.exit(0));

@@ -5,7 +5,8 @@
 // measured requests only, after a warm-up.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { ROOT, spawnComponent } from "../local/system.ts";
+import { spawnComponent } from "../../harness/process.ts";
+import { ROOT } from "../../harness/root.ts";
 import { stop, trackChild } from "./procs.ts";
 import type { BenchContext } from "./types.ts";
 
@@ -26,7 +27,7 @@ export interface Floors {
 export async function measureFloors(ctx: BenchContext): Promise<Floors> {
   const requests = ctx.quick ? 3_000 : 30_000;
   const warm = ctx.quick ? 1_000 : 5_000;
-  const server = await spawnComponent("floor-server", "scripts/bench/floor-server.ts", {}, 0);
+  const server = await spawnComponent({ name: "floor-server", entry: "scripts/bench/floor-server.ts" });
   trackChild(server.child);
   try {
     const client = spawn(

@@ -2,15 +2,18 @@
 // endpoint (GET /purchases/:user_id), at 200 purchases/s through the whole pipeline (buy -> Kafka ->
 // dispatcher -> purchase-persist -> database). Baseline: the store and the endpoint alone, a driver
 // insert acknowledged and then visible through the same endpoint, at the same rate.
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Collection } from "mongodb";
 import type { PurchaseDoc } from "../../functions/shared/purchase.ts";
-import type { Component } from "../local/system.ts";
+import { createTopics, deleteGroups, deleteTopics } from "../../harness/kafka.ts";
+import { dropDatabase, emptyDatabase } from "../../harness/mongo.ts";
+import type { Component } from "../../harness/process.ts";
+import { waitOk } from "../../harness/wait.ts";
 import { call, pacedLoad } from "./http.ts";
-import { createTopics, deleteGroups, deleteTopics } from "./kafka.ts";
-import { startDispatcher, startFunction, stop, waitOk } from "./procs.ts";
+import { startDispatcher, startFunction, stop } from "./procs.ts";
 import { seedDoc } from "./records.ts";
 import { type Latency, summarize } from "./stats.ts";
-import { dropDatabase, freshDatabase, storedCount } from "./store.ts";
+import { storedCount } from "./store.ts";
 import { type BenchContext, type FigureResult, row } from "./types.ts";
 
 const RATE = 200;
@@ -22,13 +25,13 @@ export async function freshnessFigure(ctx: BenchContext): Promise<Omit<FigureRes
   // A store that decodes the whole collection per history request: one poller, or it drowns in reads.
   const trackers = ctx.store.userQuery === "decode-all" ? 1 : 4;
   const topic = `bench-fresh-${ctx.runId}`;
-  await createTopics(ctx.kafka, [topic], 3);
+  await createTopics([topic], { partitions: 3, brokers: ctx.kafka });
   const procs: Component[] = [];
-  const dbs: Awaited<ReturnType<typeof freshDatabase>>[] = [];
+  const dbs: Awaited<ReturnType<typeof emptyDatabase>>[] = [];
   const notes: string[] = [];
   try {
     // Phase 1: the pipeline.
-    const db = await freshDatabase(ctx.mongoUri, `bench_${ctx.runId}_fresh`);
+    const db = await emptyDatabase({ base: ctx.mongoUri, name: `bench_${ctx.runId}_fresh` });
     dbs.push(db);
     const [persist, buy, reader] = await Promise.all([
       startFunction(ctx, "purchase-persist", { MONGODB_URI: db.uri }),
@@ -62,7 +65,7 @@ export async function freshnessFigure(ctx: BenchContext): Promise<Omit<FigureRes
     await stop(...procs.splice(0).reverse());
 
     // Phase 2: the store and the endpoint alone.
-    const base = await freshDatabase(ctx.mongoUri, `bench_${ctx.runId}_fresh_base`);
+    const base = await emptyDatabase({ base: ctx.mongoUri, name: `bench_${ctx.runId}_fresh_base` });
     dbs.push(base);
     const reader2 = await startFunction(ctx, "customer-management", { MONGODB_URI: base.uri });
     procs.push(reader2);
@@ -126,8 +129,8 @@ export async function freshnessFigure(ctx: BenchContext): Promise<Omit<FigureRes
       await dropDatabase(d.client);
       await d.client.close();
     }
-    await deleteTopics(ctx.kafka, [topic, `${topic}-dlq`]);
-    await deleteGroups(ctx.kafka, [`bench-${ctx.runId}-fresh`]);
+    await deleteTopics([topic, `${topic}-dlq`], ctx.kafka);
+    await deleteGroups([`bench-${ctx.runId}-fresh`], ctx.kafka);
   }
 }
 
@@ -154,7 +157,7 @@ async function waitStored(collection: Collection<PurchaseDoc>, n: number, timeou
   const end = Date.now() + timeoutMs;
   while ((await storedCount(collection)) < n) {
     if (Date.now() > end) throw new Error(`fewer than ${n} purchases stored after ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 
@@ -214,7 +217,7 @@ async function measure(
           visible.push(performance.now() - next.acked);
           break;
         }
-        await new Promise((r) => setTimeout(r, 10));
+        await sleep(10);
       }
     }
   };

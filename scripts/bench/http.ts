@@ -1,7 +1,9 @@
 // HTTP on keep-alive connections for the latency figures (node:http: less client overhead than
 // fetch), an open-loop load at a fixed rate, and reading a few Prometheus values.
+
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
 
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -65,7 +67,7 @@ export async function pacedLoad(
       lastSecond = second;
       onSecond?.(sent);
     }
-    await new Promise((r) => setTimeout(r, 1));
+    await sleep(1);
   }
   let timer: NodeJS.Timeout | undefined;
   const drained = await Promise.race([

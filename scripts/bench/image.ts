@@ -1,6 +1,6 @@
 // Figure 6, cold start of the images: `<engine> run` of each function's image, run as a Knative
-// revision runs it (scripts/local/containers.ts), to its first successful real request
-// (scripts/local/first-request.ts: a 202 on /buy, a stored event, a history read, the catalog, the
+// revision runs it (harness/containers.ts), to its first successful real request
+// (harness/first-request.ts: a 202 on /buy, a stored event, a history read, the catalog, the
 // page) sent once /readyz passes, as Knative routes a request once the readiness probe passes;
 // median of 10. Against a bare node:http server in a container of the same base image, same flags
 // (the floor: what the runtime and Node cost before any of our code), and the same function's
@@ -12,12 +12,14 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { engine, imageOf, startContainer } from "../local/containers.ts";
-import { FIRST_REQUESTS, type FirstRequest } from "../local/first-request.ts";
-import { type Component, ensureTopics, ROOT, spawnComponent, waitReady } from "../local/system.ts";
-import { listFunctions, startFunction } from "./procs.ts";
+import { engine, imageOf, startContainer } from "../../harness/containers.ts";
+import { FIRST_REQUESTS, type FirstRequest } from "../../harness/first-request.ts";
+import { databaseUri } from "../../harness/mongo.ts";
+import { type Component, spawnComponent, waitReady } from "../../harness/process.ts";
+import { listFunctions, ROOT } from "../../harness/root.ts";
+import { ensureTopics } from "../../harness/system.ts";
+import { startFunction } from "./procs.ts";
 import { median, round } from "./stats.ts";
-import { dbUri } from "./store.ts";
 import { type BenchContext, type FigureResult, type Row, row } from "./types.ts";
 
 const FLOOR = `require("node:http").createServer((q, s) => s.end("ok")).listen(Number(process.env.PORT));
@@ -36,7 +38,7 @@ export async function imageFigure(ctx: BenchContext): Promise<Omit<FigureResult,
   if (base.status !== 0) throw new Error(`no base image: ${base.stderr}`);
   const env = {
     KAFKA_BOOTSTRAP_SERVERS: ctx.kafka.join(","),
-    MONGODB_URI: dbUri(ctx.mongoUri, `bench_${ctx.runId}_image`),
+    MONGODB_URI: databaseUri(`bench_${ctx.runId}_image`, ctx.mongoUri),
     KAFKA_TOPIC: `bench-${ctx.runId}-image`,
     LOG_LEVEL: "warn",
   };
@@ -73,7 +75,14 @@ export async function imageFigure(ctx: BenchContext): Promise<Omit<FigureResult,
         floor: { start: floor, request: FLOOR_REQUEST },
         image: { start: () => startContainer({ root: ROOT, fn, env: fnEnv }), request },
         cached: { start: cached, request },
-        ...(bundle ? { process: { start: () => spawnComponent(fn, bundle, fnEnv, 0), request } } : {}),
+        ...(bundle
+          ? {
+              process: {
+                start: () => spawnComponent({ name: fn, entry: bundle, env: fnEnv, until: "listening" }),
+                request,
+              },
+            }
+          : {}),
       },
       starts,
     );

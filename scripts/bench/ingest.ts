@@ -2,11 +2,12 @@
 // p50/p99 latency at half that rate (open loop, evenly spaced), against a bare Hono endpoint on the
 // same server stack measured the same way at the same rates.
 import autocannon from "autocannon";
-import type { Component } from "../local/system.ts";
-import { spawnComponent } from "../local/system.ts";
+import { createTopics, deleteTopics } from "../../harness/kafka.ts";
+import type { Component } from "../../harness/process.ts";
+import { spawnComponent } from "../../harness/process.ts";
+import { waitOk } from "../../harness/wait.ts";
 import { call, cpuMeter, pacedLoad } from "./http.ts";
-import { createTopics, deleteTopics } from "./kafka.ts";
-import { startFunction, stop, trackChild, waitOk } from "./procs.ts";
+import { startFunction, stop, trackChild } from "./procs.ts";
 import { type Latency, round, summarize } from "./stats.ts";
 import { type BenchContext, type FigureResult, row } from "./types.ts";
 
@@ -15,13 +16,13 @@ const CONNECTIONS = 50;
 export async function ingestFigure(ctx: BenchContext): Promise<Omit<FigureResult, "name" | "seconds">> {
   const seconds = ctx.quick ? 2 : 10;
   const topic = `bench-ingest-${ctx.runId}`;
-  await createTopics(ctx.kafka, [topic], 3);
+  await createTopics([topic], { partitions: 3, brokers: ctx.kafka });
   let buy: Component | undefined;
   let bare: Component | undefined;
   try {
     buy = await startFunction(ctx, "buy", { KAFKA_TOPIC: topic });
     await waitOk(`${buy.url}/health`);
-    bare = await spawnComponent("bare-hono", "scripts/bench/bare-server.ts", {}, 0);
+    bare = await spawnComponent({ name: "bare-hono", entry: "scripts/bench/bare-server.ts" });
     trackChild(bare.child);
     const ours = await maxRate(ctx, "buy", buy.url, seconds, { buy: buy.child.pid, kafka: ctx.pids.kafka });
     const base = await maxRate(ctx, "bare Hono", bare.url, seconds, { bare: bare.child.pid });
@@ -68,7 +69,7 @@ export async function ingestFigure(ctx: BenchContext): Promise<Omit<FigureResult
     };
   } finally {
     await stop(buy, bare);
-    await deleteTopics(ctx.kafka, [topic]);
+    await deleteTopics([topic], ctx.kafka);
   }
 }
 

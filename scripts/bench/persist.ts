@@ -9,17 +9,19 @@
 // broker too, when local) is recorded to explain the result.
 // The floors (floor.ts) in the same run: purchase-persist's CPU per event against a bare node:http
 // handler's, the dispatcher's against a bare client loop's, at the dispatcher's concurrency.
+
+import { createTopics, deleteTopics } from "../../harness/kafka.ts";
 import { VERSIONS } from "./connect.ts";
 import { type ContenderResult, runCeiling, runConnect, runPipeline } from "./contenders.ts";
 import { type Floors, measureFloors } from "./floor.ts";
-import { createTopics, deleteTopics, produceSeed } from "./kafka.ts";
+import { produceSeed } from "./kafka.ts";
 import { type BenchContext, type FigureResult, type Row, row } from "./types.ts";
 
 export async function persistFigure(ctx: BenchContext): Promise<Omit<FigureResult, "name" | "seconds">> {
   const n = ctx.quick ? 5_000 : 100_000;
   const users = ctx.quick ? 1_000 : 10_000;
   const topic = `bench-persist-${ctx.runId}`;
-  await createTopics(ctx.kafka, [topic], 3);
+  await createTopics([topic], { partitions: 3, brokers: ctx.kafka });
   try {
     const produced = await produceSeed(ctx.kafka, topic, n, users, ctx.say);
     const ceiling = await runCeiling(ctx, n, users);
@@ -41,7 +43,7 @@ export async function persistFigure(ctx: BenchContext): Promise<Omit<FigureResul
       details: { events: n, users, topic, produced, ...all, floors },
     };
   } finally {
-    await deleteTopics(ctx.kafka, [topic, `${topic}-dlq`]);
+    await deleteTopics([topic, `${topic}-dlq`], ctx.kafka);
   }
 }
 

@@ -1,24 +1,15 @@
 // Processes of the bench: esbuild bundles of the functions, starting functions and the local
-// KafkaSource dispatcher (scripts/local/system.ts spawnComponent), and stopping whatever is left.
+// KafkaSource dispatcher (harness/process.ts spawnComponent, ready at /readyz), and stopping
+// whatever is left.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type Component, ROOT, spawnComponent } from "../local/system.ts";
-
-export { freePort } from "../local/ports.ts";
+import { type Component, spawnComponent } from "../../harness/process.ts";
+import { ROOT } from "../../harness/root.ts";
 
 import type { Say } from "./progress.ts";
 import type { BenchContext } from "./types.ts";
-
-/** Every function: functions/<name>/server.ts, except the shared code. */
-export function listFunctions(): string[] {
-  return readdirSync(join(ROOT, "functions"), { withFileTypes: true })
-    .filter((d) => d.isDirectory() && d.name !== "shared")
-    .filter((d) => existsSync(join(ROOT, "functions", d.name, "server.ts")))
-    .map((d) => d.name)
-    .sort();
-}
 
 export const sourceEntry = (fn: string) => join(ROOT, "functions", fn, "server.ts");
 
@@ -52,32 +43,30 @@ export async function buildBundles(outDir: string, names: string[], say: Say): P
 
 const running = new Set<Component>();
 
-/** Starts a function (bundle or source) on a free port; waits for its "listening" line. */
+/** Starts a function (bundle or source) on a free port; resolves once its /readyz answers 200. */
 export async function startFunction(ctx: BenchContext, name: string, env: Record<string, string>) {
-  const c = await spawnComponent(
+  const c = await spawnComponent({
     name,
-    ctx.entry(name),
-    {
+    entry: ctx.entry(name),
+    env: {
       LOG_LEVEL: "warn",
       KAFKA_BOOTSTRAP_SERVERS: ctx.kafka.join(","),
       ...profiling(ctx),
       ...env,
       ...ctx.overrides,
     },
-    0,
-  );
+  });
   running.add(c);
   return c;
 }
 
 /** The local KafkaSource dispatcher (always from source: it is not one of the bundled functions). */
 export async function startDispatcher(ctx: BenchContext, env: Record<string, string>) {
-  const c = await spawnComponent(
-    "kafka-source",
-    "kafka-source/dispatcher/main.ts",
-    {
-      // info: spawnComponent waits for its "listening" line.
-      LOG_LEVEL: "info",
+  const c = await spawnComponent({
+    name: "kafka-source",
+    entry: "kafka-source/dispatcher/main.ts",
+    env: {
+      LOG_LEVEL: "warn",
       KAFKA_BOOTSTRAP_SERVERS: ctx.kafka.join(","),
       KAFKA_SOURCE_ORDERING: "unordered",
       KAFKA_SOURCE_INITIAL_OFFSET: "earliest",
@@ -85,8 +74,7 @@ export async function startDispatcher(ctx: BenchContext, env: Record<string, str
       ...env,
       ...ctx.overrides,
     },
-    0,
-  );
+  });
   running.add(c);
   return c;
 }
@@ -121,11 +109,6 @@ export function trackChild(child: ChildProcess) {
   child.once("exit", () => extra.delete(child));
 }
 
-export const exited = (c: Component) =>
-  c.child.exitCode !== null || c.child.signalCode !== null
-    ? `${c.name} exited (${c.child.exitCode ?? c.child.signalCode}):\n${c.output().slice(-2000)}`
-    : undefined;
-
 /**
  * The pid of the local process listening on `port` (iproute2's ss), to account a store's or a
  * broker's CPU to each contender; undefined when it is remote, another user's, or ss is missing.
@@ -134,21 +117,4 @@ export function listenerPid(port: number): number | undefined {
   const r = spawnSync("ss", ["-Hltnp", `sport = :${port}`], { encoding: "utf8" });
   const pid = Number(r.stdout?.match(/pid=(\d+)/)?.[1]);
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-}
-
-/** Polls `url` until it answers 200 (a function whose Kafka or database is still connecting). */
-export async function waitOk(url: string, timeoutMs = 30_000) {
-  const end = Date.now() + timeoutMs;
-  let last = "";
-  while (Date.now() < end) {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      last = `${res.status} ${await res.text()}`;
-      if (res.ok) return;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms (last: ${last})`);
 }

@@ -6,13 +6,14 @@
 import type { Collection } from "mongodb";
 import { userPage, userStats } from "../../functions/customer-management/history-queries.ts";
 import { ensureIndexes } from "../../functions/shared/mongo.ts";
-import { ensureUserIdGin, localPostgres } from "../local/ferretdb-index.ts";
-import type { Component } from "../local/system.ts";
+import { ensureUserIdGin, localPostgres } from "../../harness/ferretdb-index.ts";
+import { openDatabase } from "../../harness/mongo.ts";
+import type { Component } from "../../harness/process.ts";
+import { waitOk } from "../../harness/wait.ts";
 import { call } from "./http.ts";
-import { startFunction, stop, waitOk } from "./procs.ts";
+import { startFunction, stop } from "./procs.ts";
 import { prng, seedDoc } from "./records.ts";
 import { summarize } from "./stats.ts";
-import { openDatabase } from "./store.ts";
 import { type BenchContext, type FigureResult, row } from "./types.ts";
 
 export async function readFigure(ctx: BenchContext): Promise<Omit<FigureResult, "name" | "seconds">> {
@@ -31,7 +32,7 @@ export async function readFigure(ctx: BenchContext): Promise<Omit<FigureResult, 
     samples = ctx.quick ? 6 : 30;
   }
   const db = `bench_read_${size.purchases}_${size.users}`;
-  const { uri, client, collection } = openDatabase(ctx.mongoUri, db);
+  const { uri, client, collection } = openDatabase({ base: ctx.mongoUri, name: db });
   let management: Component | undefined;
   try {
     await seed(ctx, client.db().collection("bench_meta"), collection, size);
@@ -123,7 +124,7 @@ function userIdGin(ctx: BenchContext, db: string): string {
     const t0 = performance.now();
     const r = ensureUserIdGin(pg, db);
     if (r.created) ctx.say(`GIN index ${r.index} created in ${Math.round(performance.now() - t0)} ms`);
-    return `${scan}; the local stack adds a GIN index on it in PostgreSQL (${r.index}, scripts/local/ferretdb-index.ts), which serves it`;
+    return `${scan}; the local stack adds a GIN index on it in PostgreSQL (${r.index}, harness/ferretdb-index.ts), which serves it`;
   } catch (err) {
     return `${scan}; adding a GIN index failed: ${(err as Error).message.split("\n")[0]}`;
   }

@@ -1,7 +1,9 @@
-// The database side of the bench: which store it is, a database per contender, cheap counts.
-import type { Collection, Document, MongoClient } from "mongodb";
-import { createMongoClient, ensureIndexes, purchasesCollection } from "../../functions/shared/mongo.ts";
+// The database side of the bench: which store it is, and stored counts (databases: harness/mongo.ts).
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Collection, Document } from "mongodb";
+import { ensureIndexes } from "../../functions/shared/mongo.ts";
 import type { PurchaseDoc } from "../../functions/shared/purchase.ts";
+import { dropDatabase, openDatabase } from "../../harness/mongo.ts";
 import type { CountSample } from "./stats.ts";
 
 export interface StoreInfo {
@@ -14,36 +16,6 @@ export interface StoreInfo {
   userQuery: "index" | "scan" | "decode-all";
 }
 
-/** The URI with another database name (query options kept). */
-export function dbUri(base: string, db: string): string {
-  const url = new URL(base);
-  url.pathname = `/${db}`;
-  return url.toString();
-}
-
-export function openDatabase(base: string, db: string, poolSize = 20) {
-  const uri = dbUri(base, db);
-  // 30 s (socket 120 s): an exact count of 100k documents on FerretDB on a busy machine took over
-  // the 40 s socket timeout of 10 s.
-  const client = createMongoClient({ MONGODB_URI: uri, MONGODB_TIMEOUT_MS: 30_000 }, poolSize);
-  return { uri, client, collection: purchasesCollection(client) };
-}
-
-/** A fresh, empty database with the purchases collection and its indexes. */
-export async function freshDatabase(base: string, db: string, poolSize = 20) {
-  const opened = openDatabase(base, db, poolSize);
-  await opened.client.db().dropDatabase();
-  await ensureIndexes(opened.collection);
-  return opened;
-}
-
-export async function dropDatabase(client: MongoClient) {
-  await client
-    .db()
-    .dropDatabase()
-    .catch(() => {});
-}
-
 /**
  * The store's name and version, and how a user's history is found. FerretDB 1.x on SQLite pushes
  * down only `_id` equality (internal/backends/sqlite/collection.go, Query): explain shows
@@ -52,7 +24,7 @@ export async function dropDatabase(client: MongoClient) {
  * index that can: ferretdb-index.ts).
  */
 export async function probeStore(base: string): Promise<StoreInfo> {
-  const { client, collection } = openDatabase(base, "bench_probe");
+  const { client, collection } = openDatabase({ base, name: "bench_probe" });
   try {
     const build = await client.db("admin").command({ buildInfo: 1 });
     const name = build.ferretdbVersion ? `FerretDB ${build.ferretdbVersion}` : `MongoDB ${build.version}`;
@@ -100,7 +72,7 @@ export async function watchCount(count: () => Promise<number>, opts: WatchOption
   const samples: CountSample[] = [{ t: 0, count: 0 }];
   let firstAt: number | undefined;
   for (;;) {
-    await new Promise((r) => setTimeout(r, everyMs));
+    await sleep(everyMs);
     const sample = { t: performance.now() - t0, count: await count() };
     samples.push(sample);
     if (sample.count > 0) firstAt ??= sample.t;

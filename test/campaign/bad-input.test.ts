@@ -1,14 +1,18 @@
 // Bad-input campaign: at least 200 generated malformed requests across every HTTP
 // endpoint of the running system, and malformed CloudEvents at purchase-persist. Each must be a JSON
 // 4xx ({error, message}, never a 5xx), and neither the database nor the purchases topic may change.
+
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { createGroupReader, type GroupReader } from "../../functions/customer-management/lag.ts";
 import { createAdmin, createKafka } from "../../functions/shared/kafka.ts";
-import { type System, startSystem } from "../../scripts/local/system.ts";
-import { isolatedPipeline, testConfig, unique, waitFor } from "../helpers.ts";
-import { freshDatabase } from "../mongo.ts";
+import { freshDatabase } from "../../harness/mongo.ts";
+import { isolatedPipeline, unique } from "../../harness/names.ts";
+import { testConfig } from "../../harness/stack.ts";
+import { type System, startSystem } from "../../harness/system.ts";
+import { waitFor } from "../../harness/wait.ts";
 import { buyCases } from "./buy-cases.ts";
 import { type Case, seeded } from "./cases.ts";
 import { eventCases, heldEvents } from "./event-cases.ts";
@@ -88,7 +92,7 @@ async function stateChange() {
   if (records !== expected.records) {
     // Let the pipeline store what was produced, so that it is not blamed on the next case.
     await waitFor("no consumer lag", async () => (await lag.read(topic, 2000))?.lag === 0);
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
   }
   const state = await databaseState(db.collection);
   const change =
@@ -159,7 +163,7 @@ describe(`bad-input campaign (seed ${SEED})`, () => {
 
   test("When the pipeline has settled, then the database, the topic and the dead-letter topic are as before", async () => {
     await waitFor("no consumer lag", async () => (await lag.read(topic, 2000))?.lag === 0);
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     assert.deepEqual(await databaseState(db.collection), initial.db);
     assert.equal(await topicRecords(admin, topic), initial.records);
     assert.equal(await topicRecords(admin, dlq), 0);

@@ -3,7 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { ROOT } from "../helpers.ts";
+import { ROOT } from "../../harness/root.ts";
 import type { Obj } from "./manifests.ts";
 
 export interface Verdict {

@@ -10,10 +10,13 @@ import { cp, lstat, mkdtemp, readdir, readlink, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { bundleFunction, KAFKA_PACKAGE } from "../../scripts/bundle.ts";
-import { freePort } from "../../scripts/local/ports.ts";
-import { mongoUriFor, ROOT, testConfig, unique, waitFor } from "../helpers.ts";
-import { functionNames } from "./manifests.ts";
+import { bundleFunction, KAFKA_PACKAGE } from "../../harness/bundle.ts";
+import { databaseUri } from "../../harness/mongo.ts";
+import { unique } from "../../harness/names.ts";
+import { freePort } from "../../harness/ports.ts";
+import { listFunctions, ROOT } from "../../harness/root.ts";
+import { testConfig } from "../../harness/stack.ts";
+import { waitFor } from "../../harness/wait.ts";
 
 const config = testConfig();
 let outRoot: string;
@@ -52,7 +55,7 @@ const WAITS_FOR: Record<string, string> = {
   "customer-management": "database",
 };
 
-for (const name of functionNames()) {
+for (const name of listFunctions()) {
   describe(`bundle ${name}`, () => {
     let dir: string;
 
@@ -95,7 +98,7 @@ for (const name of functionNames()) {
     test("When node index.mjs starts, then /livez and /readyz answer 200, and SIGTERM exits 0", async () => {
       const proc = await startAndProbe(name, dir, {
         KAFKA_BOOTSTRAP_SERVERS: config.KAFKA_BOOTSTRAP_SERVERS.join(","),
-        MONGODB_URI: mongoUriFor(unique("deploy-bundle")),
+        MONGODB_URI: databaseUri(unique("deploy-bundle")),
       });
       assert.deepEqual(await proc.stop(), { code: 0, signal: null }, proc.output());
     });
@@ -173,9 +176,11 @@ async function startAndProbe(
   };
   const base = `http://127.0.0.1:${port}`;
   try {
-    await waitFor(`${name} /livez`, async () => (await get(`${base}/livez`)) === 200, 20_000);
+    await waitFor(`${name} /livez`, async () => (await get(`${base}/livez`)) === 200, { timeoutMs: 20_000 });
     if (ready === 200)
-      await waitFor(`${name} /readyz`, async () => (await get(`${base}/readyz`)) === 200, 20_000);
+      await waitFor(`${name} /readyz`, async () => (await get(`${base}/readyz`)) === 200, {
+        timeoutMs: 20_000,
+      });
     else assert.equal(await get(`${base}/readyz`), 503, "ready while its dependency does not answer");
     assert.equal(await get(`${base}/metrics`), 200);
   } catch (err) {

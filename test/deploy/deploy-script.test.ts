@@ -6,8 +6,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, describe, test } from "node:test";
-import { ROOT } from "../helpers.ts";
-import { functionNames } from "./manifests.ts";
+import { listFunctions, ROOT } from "../../harness/root.ts";
 
 const realKubectl = spawnSync("sh", ["-c", "command -v kubectl"], { encoding: "utf8" }).stdout.trim();
 const dirs: string[] = [];
@@ -53,7 +52,7 @@ function deploy(args: string[], bin: string, env: Record<string, string> = {}) {
 }
 
 describe("scripts/deploy.sh", () => {
-  const names = functionNames();
+  const names = listFunctions();
 
   test("When it runs with --dry-run, then it prints every build, push, apply and wait and runs none", () => {
     const tools = fakeTools();

@@ -5,8 +5,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { KAFKA_PACKAGE } from "../../scripts/bundle.ts";
-import { ROOT } from "../helpers.ts";
+import { KAFKA_PACKAGE } from "../../harness/bundle.ts";
+import { ROOT } from "../../harness/root.ts";
 
 const dockerfile = readFileSync(join(ROOT, "Dockerfile"), "utf8");
 // Continuation lines joined, comments dropped: one instruction per line.

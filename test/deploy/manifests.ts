@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { ROOT } from "../helpers.ts";
+import { ROOT } from "../../harness/root.ts";
 
 const MANIFEST_DIRS = ["knative", "kafka-source"];
 export const NAMESPACE = "purchases";
@@ -64,14 +64,6 @@ export function find(docs: Doc[], apiVersion: string, kind: string, name: string
 export const where = (d: Doc) => `${d.file}#${d.index + 1} ${d.obj.kind}/${d.obj.metadata?.name}`;
 
 /** Function names: the folders of functions/ with a server.ts, as scripts/bundle.ts finds them. */
-export function functionNames(): string[] {
-  return readdirSync(join(ROOT, "functions"), { withFileTypes: true })
-    .filter((d) => d.isDirectory() && d.name !== "shared")
-    .filter((d) => readdirSync(join(ROOT, "functions", d.name)).includes("server.ts"))
-    .map((d) => d.name)
-    .sort();
-}
-
 export const hasKubectl = () =>
   spawnSync("kubectl", ["version", "--client"], { stdio: "ignore" }).status === 0;
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
-import { ROOT } from "../helpers.ts";
+import { ROOT } from "../../harness/root.ts";
 import { hasKubectl, knativeServices, kustomizeBuild, loadObjects, ofKind, where } from "./manifests.ts";
 
 const objects = loadObjects();

@@ -6,8 +6,8 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { HTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute";
-import { PUBLIC_ROUTES } from "../../scripts/local/gateway.ts";
-import { ROOT } from "../helpers.ts";
+import { PUBLIC_ROUTES } from "../../harness/gateway.ts";
+import { ROOT } from "../../harness/root.ts";
 import {
   hasKubectl,
   knativeServices,
@@ -109,7 +109,7 @@ describe("deploy manifests: HTTPRoutes", () => {
   });
 });
 
-describe("local gateway (scripts/local/gateway.ts)", () => {
+describe("local gateway (harness/gateway.ts)", () => {
   test("When its route table is compared with the HTTPRoutes for api.localhost, then they are the same", () => {
     const key = (type: string, path: string, name: string) => `${type} ${path} -> ${name}`;
     const cluster = table

@@ -4,10 +4,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { FIRST_REQUESTS } from "../../scripts/local/first-request.ts";
-import { type Component, defaultRuntime, ensureTopics, startFunction } from "../../scripts/local/system.ts";
-import { isolatedPipeline, unique } from "../helpers.ts";
-import { freshDatabase } from "../mongo.ts";
+import { FIRST_REQUESTS } from "../../harness/first-request.ts";
+import { freshDatabase } from "../../harness/mongo.ts";
+import { isolatedPipeline, unique } from "../../harness/names.ts";
+import type { Component } from "../../harness/process.ts";
+import { defaultRuntime, ensureTopics, startFunction } from "../../harness/system.ts";
 
 const runtime = defaultRuntime();
 const pipeline = isolatedPipeline("first");
@@ -28,7 +29,7 @@ after(async () => {
 
 /** Starts `name`, polls /readyz every 5 ms and sends `request` the moment it answers 200. */
 async function firstRequestAfterReady(name: string, request: (url: string) => Promise<Response>, extra = {}) {
-  const c = await startFunction({ name, runtime, env: { ...env, ...extra } });
+  const c = await startFunction({ name, runtime, env: { ...env, ...extra }, until: "listening" });
   started.push(c);
   const deadline = Date.now() + 90_000;
   for (;;) {

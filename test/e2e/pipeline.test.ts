@@ -1,14 +1,18 @@
 // The whole pipeline as the run command starts it: gateway -> buy -> Kafka -> local KafkaSource
 // dispatcher -> purchase-persist -> FerretDB -> management API -> getAllUserBuys.
+
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Collection, MongoClient } from "mongodb";
 import { createKafka, createProducer, type Producer } from "../../functions/shared/kafka.ts";
 import type { PurchaseDoc } from "../../functions/shared/purchase.ts";
-import { type System, startSystem } from "../../scripts/local/system.ts";
-import { stack, testConfig, unique, waitFor } from "../helpers.ts";
-import { readRecords, recordCount } from "../kafka.ts";
-import { freshDatabase } from "../mongo.ts";
+import { readRecords, recordCount } from "../../harness/kafka.ts";
+import { freshDatabase } from "../../harness/mongo.ts";
+import { unique } from "../../harness/names.ts";
+import { stack, testConfig } from "../../harness/stack.ts";
+import { type System, startSystem } from "../../harness/system.ts";
+import { waitFor } from "../../harness/wait.ts";
 
 let system: System;
 let env: Record<string, string>;
@@ -123,15 +127,14 @@ describe("end to end", () => {
     await producePlain("e2e-dbdown", 30);
     await stack("stop", "mongo");
     await producePlain("e2e-dbdown", 30, 30);
-    await new Promise((r) => setTimeout(r, 4000));
+    await sleep(4000);
     await stack("start", "mongo");
     await waitFor(
       "all 60 stored",
       async () => (await collection.countDocuments({ user_id: "e2e-dbdown" })) === 60,
-      60_000,
-      500,
+      { timeoutMs: 60_000, everyMs: 500 },
     );
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     assert.equal(await collection.countDocuments({ user_id: "e2e-dbdown" }), 60);
     assert.equal(await recordCount(env.KAFKA_DLQ_TOPIC as string), dlqBefore);
   });
@@ -143,8 +146,7 @@ describe("end to end", () => {
     await waitFor(
       "some stored",
       async () => (await collection.countDocuments({ user_id: "e2e-kill" })) > 20,
-      20_000,
-      20,
+      { timeoutMs: 20_000, everyMs: 20 },
     );
     await persist.stop("SIGKILL");
     await writing;
@@ -153,10 +155,9 @@ describe("end to end", () => {
     await waitFor(
       "all 200 stored",
       async () => (await collection.countDocuments({ user_id: "e2e-kill" })) === 200,
-      60_000,
-      300,
+      { timeoutMs: 60_000, everyMs: 300 },
     );
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     assert.equal(await collection.countDocuments({ user_id: "e2e-kill" }), 200);
   });
 

@@ -3,8 +3,8 @@
 // 1200 purchases and a 3 s database outage, so that it fits in about 90 s.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { runCampaign } from "./campaign.ts";
-import { formatReport } from "./report.ts";
+import { runCampaign } from "../../harness/faults/campaign.ts";
+import { formatReport } from "../../harness/faults/report.ts";
 
 describe("fault campaign (short)", () => {
   test("When 1200 purchases flow while persist, the broker, the database and buy fail, then every 202 is stored exactly once", async (t) => {

@@ -6,10 +6,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createAdmin, createKafka, createProducer, ensureTopic } from "../../functions/shared/kafka.ts";
-import { type System, spawnComponent, startSystem } from "../../scripts/local/system.ts";
-import { isolatedPipeline, testConfig, unique, waitFor } from "../helpers.ts";
-import { readRecords, recordCount, runDlqTool } from "../kafka.ts";
-import { freshDatabase } from "../mongo.ts";
+import { readRecords, recordCount, runDlqTool } from "../../harness/kafka.ts";
+import { freshDatabase } from "../../harness/mongo.ts";
+import { isolatedPipeline, unique } from "../../harness/names.ts";
+import { spawnComponent } from "../../harness/process.ts";
+import { testConfig } from "../../harness/stack.ts";
+import { type System, startSystem } from "../../harness/system.ts";
+import { waitFor } from "../../harness/wait.ts";
 
 const pipeline = isolatedPipeline("identity");
 const { topic, dlq, group } = pipeline;
@@ -74,12 +77,12 @@ describe("fault campaign: reused identities", () => {
         ],
       });
     await send(purchase(user, "Laptop", 999.99));
-    await waitFor("the Laptop stored", async () => (await items(user)).length === 1, 30_000);
+    await waitFor("the Laptop stored", async () => (await items(user)).length === 1, { timeoutMs: 30_000 });
     const [laptop] = await db.collection.find({ user_id: user }).toArray();
 
     const duplicatesBefore = await metric(/purchases_duplicate_total\{[^}]*\} (\d+)/);
     await send(purchase(user, "Desk", 249));
-    await waitFor("a dead letter", async () => (await recordCount(dlq)) === 1, 30_000);
+    await waitFor("a dead letter", async () => (await recordCount(dlq)) === 1, { timeoutMs: 30_000 });
     const [letter] = await readRecords(dlq, 1);
     assert.equal(letter?.headers.ce_id, id);
     assert.equal(letter?.headers.ce_knativeerrorcode, "422");
@@ -102,7 +105,7 @@ describe("fault campaign: reused identities", () => {
     );
     assert.equal(replay.code, 0, replay.out);
     assert.match(replay.out, new RegExp(`\\(was ${id}\\)`));
-    await waitFor("the Desk stored", async () => (await items(user)).length === 2, 30_000);
+    await waitFor("the Desk stored", async () => (await items(user)).length === 2, { timeoutMs: 30_000 });
     assert.deepEqual(await items(user), ["Desk", "Laptop"]);
     assert.equal(await recordCount(dlq), 1, "the replay was not dead-lettered again");
   });
@@ -118,7 +121,7 @@ describe("fault campaign: reused identities", () => {
         messages: [{ partition: empty, key: user, value: JSON.stringify(purchase(user, item, price)) }],
       });
     await plain("Chair", 89);
-    await waitFor("the Chair stored", async () => (await items(user)).length === 1, 30_000);
+    await waitFor("the Chair stored", async () => (await items(user)).length === 1, { timeoutMs: 30_000 });
     const [chair] = await db.collection.find({ user_id: user }).toArray();
 
     // The dispatcher is stopped while the topic is replaced and started again, as a redeploy would.
@@ -138,10 +141,10 @@ describe("fault campaign: reused identities", () => {
     });
     system.components.set(
       "kafka-source",
-      await spawnComponent(
-        "kafka-source",
-        "kafka-source/dispatcher/main.ts",
-        {
+      await spawnComponent({
+        name: "kafka-source",
+        entry: "kafka-source/dispatcher/main.ts",
+        env: {
           ...env,
           KAFKA_BOOTSTRAP_SERVERS: testConfig().KAFKA_BOOTSTRAP_SERVERS.join(","),
           KAFKA_SOURCE_TOPICS: topic,
@@ -149,12 +152,11 @@ describe("fault campaign: reused identities", () => {
           KAFKA_SOURCE_DLQ: `kafka:${dlq}`,
           KAFKA_SOURCE_SINK_URL: system.url("purchase-persist"),
         },
-        0,
-      ),
+      }),
     );
 
     await plain("Lamp", 35);
-    await waitFor("the Lamp stored", async () => (await items(user)).length === 2, 30_000);
+    await waitFor("the Lamp stored", async () => (await items(user)).length === 2, { timeoutMs: 30_000 });
     const lamp = await db.collection.findOne({ user_id: user, item_name: "Lamp" });
     assert.equal(
       lamp?.event_id,

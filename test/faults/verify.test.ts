@@ -1,8 +1,8 @@
 // The campaign's judge on made-up records: each check must be able to fail.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Attempt, AttemptResult, TrackedPurchase } from "./load.ts";
-import { type StoredDoc, verify } from "./verify.ts";
+import type { Attempt, AttemptResult, TrackedPurchase } from "../../harness/faults/load.ts";
+import { type StoredDoc, verify } from "../../harness/faults/verify.ts";
 
 const EPOCH = Date.UTC(2026, 10, 21);
 const attempt = (startedAt: number, result: AttemptResult): Attempt => ({

@@ -1,4 +1,4 @@
-// Every function's image, run the way a Knative revision runs it (scripts/local/containers.ts): it
+// Every function's image, run the way a Knative revision runs it (harness/containers.ts): it
 // becomes ready, answers each probe its manifest declares, runs as uid 1000 on a read-only root
 // filesystem, and the Kafka client's native addon loads in the images that ship it.
 import assert from "node:assert/strict";
@@ -7,11 +7,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parse } from "yaml";
-import { KAFKA_PACKAGE } from "../../scripts/bundle.ts";
-import { engine, imageOf } from "../../scripts/local/containers.ts";
-import { type Component, ensureTopics, startFunction, waitReady } from "../../scripts/local/system.ts";
-import { isolatedPipeline, ROOT } from "../helpers.ts";
-import { freshDatabase } from "../mongo.ts";
+import { KAFKA_PACKAGE } from "../../harness/bundle.ts";
+import { engine, imageOf } from "../../harness/containers.ts";
+import { freshDatabase } from "../../harness/mongo.ts";
+import { isolatedPipeline } from "../../harness/names.ts";
+import { type Component, waitReady } from "../../harness/process.ts";
+import { ROOT } from "../../harness/root.ts";
+import { ensureTopics, startFunction } from "../../harness/system.ts";
 
 const FUNCTIONS = ["buy", "customer-management", "items", "purchase-persist", "user-purchases", "web"];
 interface Probe {

@@ -7,9 +7,11 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parse } from "yaml";
-import { startFunction, waitReady } from "../../scripts/local/system.ts";
-import { ROOT, unique } from "../helpers.ts";
-import { freshDatabase } from "../mongo.ts";
+import { freshDatabase } from "../../harness/mongo.ts";
+import { unique } from "../../harness/names.ts";
+import { waitReady } from "../../harness/process.ts";
+import { ROOT } from "../../harness/root.ts";
+import { startFunction } from "../../harness/system.ts";
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 before(async () => {

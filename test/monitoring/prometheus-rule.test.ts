@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { parse } from "yaml";
-import { ruleFile } from "../../scripts/local/prometheus.ts";
-import { ROOT } from "../helpers.ts";
+import { ruleFile } from "../../harness/prometheus.ts";
+import { ROOT } from "../../harness/root.ts";
 
 const dirs: string[] = [];
 after(() => {

@@ -1,5 +1,5 @@
 // Every PromQL query of the README's monitoring section, run through a real Prometheus
-// (scripts/local/prometheus.ts) scraping a real system (scripts/local/system.ts) that served real
+// (harness/prometheus.ts) scraping a real system (harness/system.ts) that served real
 // traffic: purchases through the gateway, a redelivered record and an invalid one through Kafka, and
 // 5xx answers from user-purchases once the management API is gone.
 import assert from "node:assert/strict";
@@ -8,11 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createKafka, createProducer, type Producer } from "../../functions/shared/kafka.ts";
-import { type Prometheus, scrapeTargets, startPrometheus } from "../../scripts/local/prometheus.ts";
-import { type System, startSystem } from "../../scripts/local/system.ts";
-import { isolatedPipeline, testConfig, unique, waitFor } from "../helpers.ts";
-import { readRecords } from "../kafka.ts";
-import { freshDatabase } from "../mongo.ts";
+import { readRecords } from "../../harness/kafka.ts";
+import { freshDatabase } from "../../harness/mongo.ts";
+import { isolatedPipeline, unique } from "../../harness/names.ts";
+import { type Prometheus, scrapeTargets, startPrometheus } from "../../harness/prometheus.ts";
+import { testConfig } from "../../harness/stack.ts";
+import { type System, startSystem } from "../../harness/system.ts";
+import { waitFor } from "../../harness/wait.ts";
 import { normalize, query, readmeQueries, rules, type Sample } from "./promql.ts";
 
 const pipeline = isolatedPipeline("promql");
@@ -121,8 +123,7 @@ async function expectQuery(promql: string, check: Check) {
       problem = check(await query(prometheus.url, promql));
       return problem === undefined;
     },
-    30_000,
-    250,
+    { timeoutMs: 30_000, everyMs: 250 },
   ).catch((err: Error) => assert.fail(`${promql}\n  ${problem}\n  ${err.message}`));
 }
 

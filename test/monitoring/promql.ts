@@ -1,7 +1,7 @@
 // PromQL for tests: the queries the README shows, and Prometheus' HTTP API (instant queries, rules).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "../helpers.ts";
+import { ROOT } from "../../harness/root.ts";
 
 export interface Sample {
   metric: Record<string, string>;

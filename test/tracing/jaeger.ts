@@ -4,8 +4,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freePort } from "../../scripts/local/ports.ts";
-import { ROOT } from "../helpers.ts";
+import { freePort } from "../../harness/ports.ts";
+import { ROOT } from "../../harness/root.ts";
 
 export interface Jaeger {
   /** For OTEL_EXPORTER_OTLP_ENDPOINT (OTLP over HTTP). */

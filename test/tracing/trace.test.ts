@@ -1,4 +1,4 @@
-// One purchase followed through Kafka: the whole system (scripts/local/system.ts) exporting OTLP to a
+// One purchase followed through Kafka: the whole system (harness/system.ts) exporting OTLP to a
 // real Jaeger v2 (scripts/jaeger.sh), and the purchase's trace read back through Jaeger's query API.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -7,10 +7,11 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import * as v from "valibot";
 import { PurchaseHeadersSchema } from "../../functions/shared/asyncapi-schemas.ts";
-import { type System, startSystem } from "../../scripts/local/system.ts";
-import { isolatedPipeline, unique, waitFor } from "../helpers.ts";
-import { readRecords } from "../kafka.ts";
-import { freshDatabase } from "../mongo.ts";
+import { readRecords } from "../../harness/kafka.ts";
+import { freshDatabase } from "../../harness/mongo.ts";
+import { isolatedPipeline, unique } from "../../harness/names.ts";
+import { type System, startSystem } from "../../harness/system.ts";
+import { waitFor } from "../../harness/wait.ts";
 import { getTrace, type Jaeger, type JaegerTrace, spanNames, startJaeger } from "./jaeger.ts";
 
 const pipeline = isolatedPipeline("trace");
@@ -49,8 +50,7 @@ async function completeTrace(traceId: string): Promise<JaegerTrace> {
       seen = t ? spanNames(t) : [];
       return expected.every((name) => seen.includes(name)) && t;
     },
-    30_000,
-    200,
+    { timeoutMs: 30_000, everyMs: 200 },
   ).catch((err: Error) => assert.fail(`${err.message}; spans seen: ${seen.join(", ") || "none"}`));
   return found as JaegerTrace;
 }

@@ -5,10 +5,13 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import type { Purchase } from "../../functions/shared/purchase.ts";
-import { freePort } from "../../scripts/local/ports.ts";
-import { type System, spawnComponent, startSystem } from "../../scripts/local/system.ts";
-import { isolatedPipeline, ROOT, waitFor } from "../helpers.ts";
-import { freshDatabase } from "../mongo.ts";
+import { freshDatabase } from "../../harness/mongo.ts";
+import { isolatedPipeline } from "../../harness/names.ts";
+import { freePort } from "../../harness/ports.ts";
+import { spawnComponent } from "../../harness/process.ts";
+import { ROOT } from "../../harness/root.ts";
+import { type System, startSystem } from "../../harness/system.ts";
+import { waitFor } from "../../harness/wait.ts";
 
 const SCREENSHOTS = join(ROOT, "test-results", "web");
 
@@ -63,12 +66,12 @@ async function startWebSystem(): Promise<WebSystem> {
         items: system.url("items"),
         userPurchases: system.url("user-purchases"),
       };
-      const c = await spawnComponent(
-        "gateway",
-        "scripts/local/gateway.ts",
-        { ...env, GATEWAY_ROUTES: JSON.stringify(routes) },
-        gatewayPort,
-      );
+      const c = await spawnComponent({
+        name: "gateway",
+        entry: "harness/gateway.ts",
+        env: { ...env, GATEWAY_ROUTES: JSON.stringify(routes) },
+        port: gatewayPort,
+      });
       system.components.set("gateway", c);
     },
     stop: async () => {

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { ROOT } from "../helpers.ts";
+import { ROOT } from "../../harness/root.ts";
 
 interface P {
   id: string;

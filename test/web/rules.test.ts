@@ -6,7 +6,7 @@ import { describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import * as v from "valibot";
 import { UserIdSchema, UsernameSchema } from "../../functions/shared/purchase.ts";
-import { ROOT } from "../helpers.ts";
+import { ROOT } from "../../harness/root.ts";
 
 interface Rules {
   checkUsername: (s: string) => string | undefined;

@@ -1,17 +1,21 @@
-// For the integration tests: a real HTTP sink (node:http) that records what arrives and answers
-// scripted statuses, a manifest written from the project's own, the dispatcher as a child process,
-// and Kafka helpers on the local broker (unique topics, deleted afterwards).
+// For the dispatcher's integration tests (kafka-source/dispatcher/*.test.ts): a real HTTP sink
+// (node:http) that records what arrives and answers scripted statuses, a manifest written from the
+// project's own, the dispatcher as a child process, and Kafka helpers on the local broker (unique
+// topics, deleted afterwards).
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { parse, stringify } from "yaml";
-import { createAdmin, createKafka, createProducer, ensureTopic } from "../../functions/shared/kafka.ts";
-import { type Proc, ROOT, startProcess, testConfig, unique } from "../../test/helpers.ts";
-import { readTopic } from "../dlq/read-topic.ts";
-import { sleep } from "./retry.ts";
+import { createAdmin, createKafka, createProducer, ensureTopic } from "../functions/shared/kafka.ts";
+import { readTopic } from "../kafka-source/dlq/read-topic.ts";
+import { unique } from "./names.ts";
+import { type Component, spawnComponent } from "./process.ts";
+import { ROOT } from "./root.ts";
+import { testConfig } from "./stack.ts";
 
 export interface Received {
   headers: Record<string, string>;
@@ -83,12 +87,19 @@ export function writeManifest(spec: Record<string, unknown> = {}, delivery: Reco
   return path;
 }
 
+/** The dispatcher as a process on the local broker; resolves once its /readyz answers 200. */
 export function startDispatcher(env: Record<string, string>) {
-  return startProcess("kafka-source/dispatcher/main.ts", {
-    KAFKA_BOOTSTRAP_SERVERS: testConfig().KAFKA_BOOTSTRAP_SERVERS.join(","),
-    KAFKA_SOURCE_SESSION_TIMEOUT_MS: "6000",
-    KAFKA_SOURCE_COMMIT_INTERVAL_MS: "100",
-    ...env,
+  return spawnComponent({
+    name: "kafka-source",
+    entry: "kafka-source/dispatcher/main.ts",
+    env: {
+      KAFKA_BOOTSTRAP_SERVERS: testConfig().KAFKA_BOOTSTRAP_SERVERS.join(","),
+      KAFKA_SOURCE_SESSION_TIMEOUT_MS: "6000",
+      KAFKA_SOURCE_COMMIT_INTERVAL_MS: "100",
+      // The tests read its log lines (a dead letter written, a rebalance).
+      LOG_LEVEL: "info",
+      ...env,
+    },
   });
 }
 
@@ -136,7 +147,7 @@ export async function metric(baseUrl: string, name: string): Promise<number> {
 }
 
 /** Kills dispatchers still running and closes sinks (a process already ended is left alone). */
-export async function cleanUp(running: Array<Proc | Sink>) {
+export async function cleanUp(running: Array<Component | Sink>) {
   for (const r of running) {
     if (!("child" in r)) await r.close();
     else if (r.child.exitCode === null && r.child.signalCode === null) await r.stop("SIGKILL");
@@ -149,7 +160,7 @@ export async function cleanUp(running: Array<Proc | Sink>) {
  */
 export function dispatcherSuite() {
   let kafka: KafkaFixture | undefined;
-  const running: Array<Proc | Sink> = [];
+  const running: Array<Component | Sink> = [];
   before(async () => {
     kafka = await kafkaFixture();
   });

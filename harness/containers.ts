@@ -10,10 +10,10 @@ import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { freePort } from "./ports.ts";
-import type { Component } from "./system.ts";
+import { type Component, captureOutput } from "./process.ts";
+import { ROOT } from "./root.ts";
 
 let picked: string | undefined;
 
@@ -26,7 +26,7 @@ export function engine(): string {
       "-c",
       'source scripts/container-engine.sh && pick_container_engine && echo "$CONTAINER_ENGINE $CONTAINERS_CONF"',
     ],
-    { cwd: fileURLToPath(new URL("../..", import.meta.url)), encoding: "utf8" },
+    { cwd: ROOT, encoding: "utf8" },
   );
   const [name, conf] = r.stdout.trim().split(" ");
   if (r.status !== 0 || !name)
@@ -125,14 +125,7 @@ export async function startContainer(opts: ContainerOptions): Promise<Component>
   };
   const args = runArgs({ name, image, env: fullEnv, command: opts.command, extra: opts.extra });
   const child = spawn(engine(), args, { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  const onData = (d: Buffer) => {
-    const text = d.toString();
-    out = (out + text).slice(-200_000);
-    if (onLine) for (const line of text.split("\n")) if (line.trim()) onLine(fn, line);
-  };
-  child.stdout?.on("data", onData);
-  child.stderr?.on("data", onData);
+  const output = captureOutput(child, fn, onLine);
   return {
     name: fn,
     entry: image,
@@ -140,7 +133,7 @@ export async function startContainer(opts: ContainerOptions): Promise<Component>
     port: hostPort,
     url: `http://127.0.0.1:${hostPort}`,
     child,
-    output: () => out,
+    output,
     respawn: () => startContainer({ ...opts, port: hostPort }),
     stop: async (signal = "SIGTERM") => {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;

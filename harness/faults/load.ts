@@ -1,6 +1,7 @@
 // The /buy load of the fault campaign: a bounded number of concurrent clients, each purchase retried
 // with the SAME Idempotency-Key after a 503 or a failed connection (what a well-behaved client does),
 // and every attempt recorded, so the campaign can judge each refusal and find any hang.
+import { setTimeout as sleep } from "node:timers/promises";
 import { v5 as uuidv5 } from "uuid";
 
 // Equal to IDEMPOTENCY_NAMESPACE in functions/buy/app.ts: it gives the id of a purchase that never
@@ -50,8 +51,6 @@ export interface LoadOptions {
    */
   more?: () => boolean;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The purchase id buy derives from (user_id, Idempotency-Key). */
 const expectedPurchaseId = (userId: string, key: string) => uuidv5(`${userId}\n${key}`, BUY_NAMESPACE);

@@ -3,21 +3,22 @@
 // buy. Prints p50 / p99 / max latency per second of the burst for both, the most connections open
 // to buy at once (sampled from /proc/net/tcp, so Linux only) and the gateway's CPU time.
 //
-//   node --import tsx scripts/local/gateway-cold.ts [--rate 900] [--seconds 5]
-//        [--gateway-entry scripts/local/gateway.ts]   (another entry to compare, e.g. an old copy)
+//   node --import tsx scripts/bench/gateway-cold.ts [--rate 900] [--seconds 5]
+//        [--gateway-entry harness/gateway.ts]   (another entry to compare, e.g. an old copy)
 //
 // Needs the local stack (KAFKA_BOOTSTRAP_SERVERS); uses a topic of its own.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { isolatedPipeline, unique } from "../../test/helpers.ts";
-import { call, pacedLoad } from "../bench/http.ts";
-import { type Component, ensureTopics, spawnComponent } from "./system.ts";
+import { isolatedPipeline, unique } from "../../harness/names.ts";
+import { type Component, spawnComponent } from "../../harness/process.ts";
+import { ensureTopics } from "../../harness/system.ts";
+import { call, pacedLoad } from "./http.ts";
 
 const { values } = parseArgs({
   options: {
     rate: { type: "string", default: "900" },
     seconds: { type: "string", default: "5" },
-    "gateway-entry": { type: "string", default: "scripts/local/gateway.ts" },
+    "gateway-entry": { type: "string", default: "harness/gateway.ts" },
   },
 });
 const rate = Number(values.rate);
@@ -64,17 +65,23 @@ async function burst(url: string) {
 async function measure(label: string, viaGateway: boolean) {
   const procs: Component[] = [];
   try {
-    const buy = await spawnComponent("buy", "functions/buy/server.ts", { ...env, LOG_LEVEL: "info" }, 0);
+    // Listening, not yet ready: the burst starts while buy is still connecting, from cold.
+    const buy = await spawnComponent({
+      name: "buy",
+      entry: "functions/buy/server.ts",
+      env,
+      until: "listening",
+    });
     procs.push(buy);
     let url = buy.url;
     if (viaGateway) {
       const routes = JSON.stringify({ buy: buy.url, items: buy.url, userPurchases: buy.url });
-      const gateway = await spawnComponent(
-        "gateway",
-        values["gateway-entry"] ?? "",
-        { GATEWAY_ROUTES: routes },
-        0,
-      );
+      // Ready once its connections to buy are open (harness/gateway.ts warm).
+      const gateway = await spawnComponent({
+        name: "gateway",
+        entry: values["gateway-entry"] ?? "",
+        env: { GATEWAY_ROUTES: routes },
+      });
       procs.push(gateway);
       url = gateway.url;
     }

@@ -4,6 +4,7 @@
 import { type HttpBindings, serve } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { type Context, Hono } from "hono";
+import { announceListening } from "../functions/shared/listening.ts";
 import { createUpstreamAgent, type ForwardError, forward, readBody, warm } from "./forward.ts";
 
 // Like an ingress's proxy-body-size: larger bodies are refused here with a clean 413 instead of
@@ -129,17 +130,18 @@ export function createGateway(routes: Routes, opts: GatewayOptions = {}) {
   });
 }
 
-// Run alone: GATEWAY_ROUTES='{"buy":"http://127.0.0.1:8101",...}' PORT=8000 tsx scripts/local/gateway.ts
+// Run alone: GATEWAY_ROUTES='{"buy":"http://127.0.0.1:8101",...}' PORT=8000 tsx harness/gateway.ts
 if (import.meta.url === `file://${process.argv[1]}`) {
   const routes = JSON.parse(process.env.GATEWAY_ROUTES ?? "{}") as Routes;
   const log = (level: string, msg: string, fields: Record<string, unknown> = {}) =>
     console.log(JSON.stringify({ level, msg, service: "gateway", ...fields }));
   const gateway = createGateway(routes);
   const server = serve({ fetch: gateway.fetch, port: Number(process.env.PORT ?? 8000) }, async (info) => {
-    // "listening" (what the run command waits for) only once the connections to the functions are open.
+    log("info", "listening", { port: info.port });
+    announceListening(info.port);
+    // /readyz answers 200 (what the run command waits for) once the connections to the functions are open.
     const cold = await gateway.warm();
     if (cold.length) log("warn", "functions did not answer while warming up", { cold });
-    log("info", "listening", { port: info.port });
   });
   const stop = () =>
     server.close(() => {

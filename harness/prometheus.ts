@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parse, stringify } from "yaml";
 import { freePort } from "./ports.ts";
-import { ROOT } from "./system.ts";
+import { ROOT } from "./root.ts";
 
 export const RULES_MANIFEST = join(ROOT, "knative/monitoring/prometheus-rule.yaml");
 

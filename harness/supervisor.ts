@@ -5,7 +5,8 @@
 // The kubelet waits 10 s, 20 s, ... up to 5 min and resets after 10 min up; the run command starts
 // at 1 s, because locally a crash is usually a killed process or a bad edit that a developer wants
 // back at once, and keeps the kubelet's 5 min cap and 10 min reset.
-import type { Component, System } from "./system.ts";
+import type { Component } from "./process.ts";
+import type { System } from "./system.ts";
 
 export interface BackoffPolicy {
   initialMs: number;

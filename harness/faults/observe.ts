@@ -4,8 +4,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import type { Db } from "mongodb";
 import { createGroupReader } from "../../functions/customer-management/lag.ts";
 import { createAdmin, createKafka } from "../../functions/shared/kafka.ts";
-import type { Component } from "../../scripts/local/system.ts";
-import { testConfig, unique, waitFor } from "../helpers.ts";
+import { unique } from "../names.ts";
+import type { Component } from "../process.ts";
+import { testConfig } from "../stack.ts";
+import { waitFor } from "../wait.ts";
 import type { Load } from "./load.ts";
 
 /** purchase-persist's `purchases_persisted_total` (documents it has stored), or -1 when unreadable. */
@@ -24,12 +26,14 @@ export async function persistedTotal(persistUrl: string): Promise<number> {
  * (read from its metrics, which cost the busy database nothing). With the load over, there is no
  * traffic left to watch, and the component being back is all there is to see.
  */
-export async function waitForRecovery(
-  load: Load,
-  persisted: () => Promise<number>,
-  loadDone: () => boolean,
-  timeoutMs: number,
-) {
+export async function waitForRecovery(opts: {
+  load: Load;
+  /** Documents purchase-persist reports stored (-1 when it does not answer). */
+  persisted: () => Promise<number>;
+  loadDone: () => boolean;
+  timeoutMs: number;
+}) {
+  const { load, persisted, loadDone, timeoutMs } = opts;
   const acceptedBefore = load.progress().accepted;
   try {
     const { base } = await waitFor(
@@ -38,14 +42,12 @@ export async function waitForRecovery(
         const n = await persisted();
         return n >= 0 && { base: n };
       },
-      timeoutMs,
-      200,
+      { timeoutMs, everyMs: 200 },
     );
     await waitFor(
       "recovery",
       async () => loadDone() || (load.progress().accepted > acceptedBefore && (await persisted()) > base),
-      timeoutMs,
-      100,
+      { timeoutMs, everyMs: 100 },
     );
     return true;
   } catch {
@@ -57,12 +59,13 @@ export async function waitForRecovery(
  * Waits until the consumer group has no lag and purchase-persist has stored nothing new for 2 s
  * (its metrics again: polling the database would slow it down for everyone).
  */
-export async function drain(
-  group: string,
-  topic: string,
-  persisted: () => Promise<number>,
-  timeoutMs: number,
-) {
+export async function drain(opts: {
+  group: string;
+  topic: string;
+  persisted: () => Promise<number>;
+  timeoutMs: number;
+}) {
+  const { group, topic, persisted, timeoutMs } = opts;
   const lag = createGroupReader(createKafka(testConfig(), unique("faults-drain")), group);
   await lag.connect();
   try {
@@ -79,8 +82,7 @@ export async function drain(
         }
         return state?.lag === 0 && count >= 0 && Date.now() - stableSince >= 2000;
       },
-      timeoutMs,
-      500,
+      { timeoutMs, everyMs: 500 },
     );
     return true;
   } catch {

@@ -1,7 +1,9 @@
 // The faults of the campaign, each injected into a running system and undone: the component (or the
 // broker, or the database) is back when `inject` resolves. Times are on the campaign clock.
-import type { Component, System } from "../../scripts/local/system.ts";
-import { stack } from "../helpers.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Component } from "../process.ts";
+import { stack } from "../stack.ts";
+import type { System } from "../system.ts";
 
 export interface FaultContext {
   system: System;
@@ -25,8 +27,6 @@ export interface Fault {
   name: string;
   inject: (ctx: FaultContext) => Promise<Injected>;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Stops a component with `signal`, then starts it again on the same port with the same env. */
 function restart(name: string, signal: NodeJS.Signals): Fault {

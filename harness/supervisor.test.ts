@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { MongoClient } from "mongodb";
-import { isolatedPipeline, unique, waitFor } from "../../test/helpers.ts";
-import { freshDatabase } from "../../test/mongo.ts";
+import { freshDatabase } from "./mongo.ts";
+import { isolatedPipeline, unique } from "./names.ts";
 import {
   KUBELET_BACKOFF,
   LOCAL_BACKOFF,
@@ -15,6 +15,7 @@ import {
   supervise,
 } from "./supervisor.ts";
 import { type System, startSystem } from "./system.ts";
+import { waitFor } from "./wait.ts";
 
 describe("restart back-off", () => {
   test("When a component keeps crashing, then the wait doubles from 1 s up to the kubelet's 5 min cap", () => {
@@ -65,7 +66,7 @@ describe("supervisor (the whole system)", () => {
     waitFor(
       `${name} restarted`,
       async () => events.slice(since).find((e) => e.kind === "restarted" && e.name === name),
-      30_000,
+      { timeoutMs: 30_000 },
     );
 
   const buy = async (user: string) => {
@@ -102,7 +103,7 @@ describe("supervisor (the whole system)", () => {
           const history = (await res.json()) as { purchases?: { id: string }[] };
           return history.purchases?.some((p) => p.id === body.purchase?.id);
         },
-        30_000,
+        { timeoutMs: 30_000 },
       );
     });
   }
@@ -122,7 +123,7 @@ describe("supervisor (the whole system)", () => {
       "two failed restarts",
       async () =>
         events.slice(since).filter((e) => e.kind === "restart-failed" && e.name === "items").length >= 2,
-      30_000,
+      { timeoutMs: 30_000 },
     );
     await new Promise((resolve) => blocker?.close(resolve));
     const event = await restarted("items", since);

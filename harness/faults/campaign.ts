@@ -1,11 +1,13 @@
 // The fault campaign: an isolated system (its own topic, dead-letter topic, consumer group and
 // database), purchases flowing through the gateway's /buy, faults injected one after another while
 // they flow, then the pipeline drained and the outcome checked (verify.ts).
+import { setTimeout as sleep } from "node:timers/promises";
 import { createMongoClient, purchasesCollection } from "../../functions/shared/mongo.ts";
-import { type Component, type System, startSystem } from "../../scripts/local/system.ts";
-import { isolatedPipeline, unique } from "../helpers.ts";
 import { recordCount } from "../kafka.ts";
 import { freshDatabase } from "../mongo.ts";
+import { isolatedPipeline, unique } from "../names.ts";
+import type { Component } from "../process.ts";
+import { type System, startSystem } from "../system.ts";
 import { defaultSchedule, type Fault, type Injected } from "./faults.ts";
 import { startLoad, startReads } from "./load.ts";
 import { cleanUp, drain, persistedTotal, saveLogs, waitForRecovery } from "./observe.ts";
@@ -35,8 +37,6 @@ export interface CampaignOptions {
   env?: Record<string, string>;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport> {
   const log = opts.log ?? (() => {});
   const epoch = Date.now();
@@ -48,7 +48,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
     ...pipeline.env,
     KAFKA_TIMEOUT_MS: String(opts.kafkaTimeoutMs),
     MONGODB_URI: db.uri,
-    // info, not warn: the local dispatcher prints its "listening" line (awaited by startSystem) at info.
+    // info: the logs kept with --logs show each component's start, crash and restart.
     LOG_LEVEL: "info",
     ...opts.env,
   };
@@ -96,7 +96,12 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
         log(`fault: ${fault.name} at t=${(clock() / 1000).toFixed(1)}s`);
         readsUntil = Number.POSITIVE_INFINITY;
         const result = await fault.inject({ system, env, clock, dbOutageMs: opts.dbOutageMs, retired });
-        const recovered = await waitForRecovery(load, persisted, () => loadDone, opts.recoverTimeoutMs);
+        const recovered = await waitForRecovery({
+          load,
+          persisted,
+          loadDone: () => loadDone,
+          timeoutMs: opts.recoverTimeoutMs,
+        });
         readsUntil = clock() + 5000;
         log(`  restored after ${result.restoredAt - result.injectedAt} ms; recovered: ${recovered}`);
         injected.push({ ...result, name: fault.name, recovered });
@@ -110,7 +115,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
     }
     const loadEnded = clock();
     log(`load done in ${((loadEnded - started) / 1000).toFixed(1)}s; draining`);
-    const drained = await drain(group, topic, persisted, opts.recoverTimeoutMs);
+    const drained = await drain({ group, topic, persisted, timeoutMs: opts.recoverTimeoutMs });
     log(
       `${drained ? "drained" : "NOT drained"} after ${((clock() - loadEnded) / 1000).toFixed(1)}s; checking`,
     );

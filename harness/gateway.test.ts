@@ -4,9 +4,9 @@ import { type OutgoingHttpHeaders, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { serve } from "@hono/node-server";
-import { createBaseApp } from "../../functions/shared/app.ts";
-import { createLogger } from "../../functions/shared/logging.ts";
-import { createRegistry } from "../../functions/shared/metrics.ts";
+import { createBaseApp } from "../functions/shared/app.ts";
+import { createLogger } from "../functions/shared/logging.ts";
+import { createRegistry } from "../functions/shared/metrics.ts";
 import { createGateway } from "./gateway.ts";
 
 type Server = ReturnType<typeof serve>;
