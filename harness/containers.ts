@@ -15,6 +15,10 @@ import { freePort } from "./ports.ts";
 import { type Component, captureOutput } from "./process.ts";
 import { ROOT } from "./root.ts";
 
+// Containers are labelled with the checkout that started them: cleaning up after a run removes its
+// own, not those of another clone or worktree testing on the same machine.
+const LABEL = `purchases.local=${ROOT}`;
+
 let picked: string | undefined;
 
 /** docker or podman, as scripts/container-engine.sh picks it (its CONTAINERS_CONF exported here). */
@@ -72,7 +76,7 @@ export function runArgs(opts: {
     "--name",
     opts.name,
     "--label",
-    "purchases.local=1",
+    LABEL,
     "--read-only",
     // podman mounts a writable tmpfs on /tmp, /run and /var/tmp of a read-only container; a pod
     // with readOnlyRootFilesystem has none.
@@ -146,9 +150,9 @@ export async function startContainer(opts: ContainerOptions): Promise<Component>
   };
 }
 
-/** Removes containers this harness started and a killed test run left behind. */
+/** Removes the containers this checkout's harness started that a killed test run left behind. */
 export function removeLeftoverContainers() {
-  const ids = spawnSync(engine(), ["ps", "-aq", "--filter", "label=purchases.local=1"], { encoding: "utf8" });
+  const ids = spawnSync(engine(), ["ps", "-aq", "--filter", `label=${LABEL}`], { encoding: "utf8" });
   const list = ids.stdout.split("\n").filter(Boolean);
   if (list.length > 0) spawnSync(engine(), ["rm", "-f", ...list], { stdio: "ignore" });
 }
