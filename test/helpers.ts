@@ -2,15 +2,15 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { type Config, loadConfig } from "../functions/shared/config.ts";
+import { systemConfig, type Variables } from "../functions/shared/config.ts";
 import { createLogger } from "../functions/shared/logging.ts";
 import { type Component, spawnComponent } from "../scripts/local/system.ts";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** Config for a test: the local stack (or KAFKA_BOOTSTRAP_SERVERS / MONGODB_URI), quiet logs. */
-export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ LOG_LEVEL: "silent", ...pick(process.env), ...overrides });
+export function testConfig(overrides: Record<string, string> = {}): Variables {
+  return systemConfig({ LOG_LEVEL: "silent", ...pick(process.env), ...overrides });
 }
 
 function pick(env: NodeJS.ProcessEnv) {

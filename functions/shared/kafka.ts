@@ -1,7 +1,7 @@
 // Factories on @confluentinc/kafka-javascript (librdkafka) through its KafkaJS-style API.
 import { connect } from "node:net";
 import { KafkaJS } from "@confluentinc/kafka-javascript";
-import type { Config } from "./config.ts";
+import type { Variables } from "./config.ts";
 import { createLogger, type Logger } from "./logging.ts";
 
 export type Kafka = KafkaJS.Kafka;
@@ -9,7 +9,7 @@ export type Producer = KafkaJS.Producer;
 export type Admin = KafkaJS.Admin;
 
 export function createKafka(
-  config: Pick<Config, "KAFKA_BOOTSTRAP_SERVERS">,
+  config: Pick<Variables, "KAFKA_BOOTSTRAP_SERVERS">,
   clientId: string,
   logger: Logger = createLogger("silent"),
 ): Kafka {

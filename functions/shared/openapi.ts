@@ -5,7 +5,7 @@ import { type ConversionConfig, toJsonSchema, toJsonSchemaDefs } from "@valibot/
 import type { Hono } from "hono";
 import * as v from "valibot";
 import { ErrorSchema } from "./api-schemas.ts";
-import type { Env } from "./app.ts";
+import type { AppEnv } from "./app.ts";
 import { docsPage } from "./openapi-page.ts";
 
 type Schema = v.GenericSchema;
@@ -152,7 +152,7 @@ export const docsPaths: ApiSpec["paths"] = {
 };
 
 /** Serves the document at GET /openapi.json and its page at GET /docs. */
-export function serveDocs(app: Hono<Env>, document: { info: { title: string } }) {
+export function serveDocs(app: Hono<AppEnv>, document: { info: { title: string } }) {
   const body = JSON.stringify(document);
   const page = docsPage(document.info.title);
   app.get("/openapi.json", (c) => {

@@ -8,13 +8,20 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import type { Registry } from "prom-client";
-import { type Config, ConfigError, loadConfig } from "./config.ts";
+import type * as v from "valibot";
+import { ConfigError, parseEnv, type Variables } from "./config.ts";
 import { createLogger, errorFields, type Logger } from "./logging.ts";
 import { createRegistry } from "./metrics.ts";
 import { startTracing } from "./tracing.ts";
 
-export interface FunctionContext {
-  config: Config;
+/** What runFunction itself reads; functionConfig() puts these in every function's schema. */
+type FunctionVariables = Pick<
+  Variables,
+  "PORT" | "LOG_LEVEL" | "SHUTDOWN_TIMEOUT_MS" | "STARTUP_TIMEOUT_MS" | "K_SERVICE" | "K_REVISION"
+>;
+
+export interface FunctionContext<C> {
+  config: C;
   logger: Logger;
   registry: Registry;
   ready: () => boolean;
@@ -29,10 +36,14 @@ export interface BuiltFunction {
   ready?: Promise<unknown>;
 }
 
-export async function runFunction(name: string, build: (ctx: FunctionContext) => Promise<BuiltFunction>) {
-  let config: Config;
+export async function runFunction<C extends FunctionVariables>(
+  name: string,
+  configSchema: v.GenericSchema<unknown, C>,
+  build: (ctx: FunctionContext<C>) => Promise<BuiltFunction>,
+) {
+  let config: C;
   try {
-    config = loadConfig();
+    config = parseEnv(configSchema);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${name}: configuration error: ${err.message}\n`);

@@ -22,18 +22,22 @@
 //   KAFKA_SOURCE_RDKAFKA_DEBUG   librdkafka debug contexts (e.g. consumer,fetch), logged at debug
 //   LOG_LEVEL                    debug | info | warn | error | silent (default info)
 //   PORT                         /metrics and /healthz (default 8106; 0 = any free port)
+//   K_REVISION                   the metrics' revision label
+// Each is checked as manifest.ts DispatcherEnvSchema says; blank means unset.
 // SIGTERM/SIGINT: stop fetching, finish the deliveries in flight (no new retries; each bounded by
 // the delivery timeout), commit, leave the group, exit 0.
+
+import { ConfigError } from "../../functions/shared/config.ts";
 import { createLogger, errorFields } from "../../functions/shared/logging.ts";
-import { type DispatcherConfig, loadConfig, ManifestError } from "./manifest.ts";
+import { type DispatcherConfig, loadDispatcherConfig } from "./manifest.ts";
 import { startKafkaSource } from "./start.ts";
 
 const boot = createLogger("info", { service: "kafka-source" });
 let config: DispatcherConfig;
 try {
-  config = loadConfig(process.env);
+  config = loadDispatcherConfig(process.env);
 } catch (err) {
-  if (err instanceof ManifestError) boot.error(err.message);
+  if (err instanceof ConfigError) boot.error(err.message);
   else boot.error("cannot load the configuration", errorFields(err));
   process.exit(1);
 }

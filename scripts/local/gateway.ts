@@ -4,6 +4,8 @@
 import { type HttpBindings, serve } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { type Context, Hono } from "hono";
+import * as v from "valibot";
+import { fields, kinds, parseEnv } from "../../functions/shared/config.ts";
 import { createUpstreamAgent, type ForwardError, forward, readBody, warm } from "./forward.ts";
 
 // Like an ingress's proxy-body-size: larger bodies are refused here with a clean 413 instead of
@@ -129,13 +131,29 @@ export function createGateway(routes: Routes, opts: GatewayOptions = {}) {
   });
 }
 
+/** The variables the gateway reads: where each function listens, and its own port. */
+export const GatewayConfigSchema = v.object({
+  GATEWAY_ROUTES: v.pipe(
+    v.string(),
+    v.parseJson(undefined, "must be JSON"),
+    v.object({ buy: kinds.httpUrl(), items: kinds.httpUrl(), userPurchases: kinds.httpUrl() }),
+  ),
+  PORT: v.optional(v.unwrap(fields.PORT), "8000"),
+});
+
 // Run alone: GATEWAY_ROUTES='{"buy":"http://127.0.0.1:8101",...}' PORT=8000 tsx scripts/local/gateway.ts
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const routes = JSON.parse(process.env.GATEWAY_ROUTES ?? "{}") as Routes;
+  let config: v.InferOutput<typeof GatewayConfigSchema>;
+  try {
+    config = parseEnv(GatewayConfigSchema);
+  } catch (err) {
+    process.stderr.write(`gateway: configuration error: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   const log = (level: string, msg: string, fields: Record<string, unknown> = {}) =>
     console.log(JSON.stringify({ level, msg, service: "gateway", ...fields }));
-  const gateway = createGateway(routes);
-  const server = serve({ fetch: gateway.fetch, port: Number(process.env.PORT ?? 8000) }, async (info) => {
+  const gateway = createGateway(config.GATEWAY_ROUTES);
+  const server = serve({ fetch: gateway.fetch, port: config.PORT }, async (info) => {
     // "listening" (what the run command waits for) only once the connections to the functions are open.
     const cold = await gateway.warm();
     if (cold.length) log("warn", "functions did not answer while warming up", { cold });

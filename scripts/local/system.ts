@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { loadConfig } from "../../functions/shared/config.ts";
+import { systemConfig } from "../../functions/shared/config.ts";
 import { createAdmin, createKafka, ensureTopic } from "../../functions/shared/kafka.ts";
 import { startContainer } from "./containers.ts";
 
@@ -141,7 +141,7 @@ export function startFunction({
 }: FunctionOptions) {
   if (runtime === "process") return spawnComponent(name, `functions/${name}/server.ts`, env, port, onLine);
   // A container does not inherit this process's environment: the local stack's addresses go in.
-  const config = loadConfig({ ...process.env, ...env });
+  const config = systemConfig({ ...process.env, ...env });
   const local = {
     KAFKA_BOOTSTRAP_SERVERS: config.KAFKA_BOOTSTRAP_SERVERS.join(","),
     MONGODB_URI: config.MONGODB_URI,
@@ -160,7 +160,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const components = new Map<string, Component>();
   const port = (name: string) => opts.ports?.[name] ?? 0;
   const runtime = opts.runtime ?? defaultRuntime();
-  const config = loadConfig({ ...process.env, ...env });
+  const config = systemConfig({ ...process.env, ...env });
   const start = async (name: string, entry: string, extra: Record<string, string> = {}) => {
     const c = await spawnComponent(name, entry, { ...env, ...extra }, port(name), opts.onLine);
     components.set(name, c);
@@ -226,7 +226,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
 
 /** The purchases topic (3 partitions) and the dead-letter topic, as kafka-source/topics.yaml has them. */
 export async function ensureTopics(env: Record<string, string | undefined> = {}) {
-  const config = loadConfig({ ...process.env, ...env });
+  const config = systemConfig({ ...process.env, ...env });
   const admin = createAdmin(createKafka(config, "local-setup"));
   await admin.connect();
   try {

@@ -1,0 +1,30 @@
+// Every process's config parser, by the name the README's configuration table uses for it: each
+// function's (functions/<name>/config.ts), the gateway's and the local dispatcher's.
+import { join } from "node:path";
+import type * as v from "valibot";
+import { variablesOf } from "../../functions/shared/config.ts";
+import { DispatcherEnvSchema } from "../../kafka-source/dispatcher/manifest.ts";
+import { GatewayConfigSchema } from "../../scripts/local/gateway.ts";
+import { functionNames } from "../deploy/manifests.ts";
+import { ROOT } from "../helpers.ts";
+
+type Schema = v.ObjectSchema<v.ObjectEntries, undefined>;
+
+/** functions/<name>/config.ts's configSchema, for every function that has a server.ts. */
+export async function functionConfigs(): Promise<Map<string, Schema>> {
+  const configs = new Map<string, Schema>();
+  for (const name of functionNames()) {
+    const module = (await import(join(ROOT, "functions", name, "config.ts"))) as { configSchema: Schema };
+    configs.set(name, module.configSchema);
+  }
+  return configs;
+}
+
+/** Process name -> the variables its parser reads. */
+export async function variablesByProcess(): Promise<Map<string, string[]>> {
+  const all = new Map<string, string[]>();
+  for (const [name, schema] of await functionConfigs()) all.set(name, variablesOf(schema));
+  all.set("gateway", variablesOf(GatewayConfigSchema));
+  all.set("dispatcher", variablesOf(DispatcherEnvSchema));
+  return all;
+}
