@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { createGroupReader, type GroupReader } from "../../functions/purchases/lag.ts";
+import { ERROR_CATALOG, type ErrorCode } from "../../functions/shared/errors.ts";
 import { createAdmin, createKafka } from "../../functions/shared/kafka.ts";
 import { type System, startSystem } from "../../scripts/local/system.ts";
 import { isolatedPipeline, testConfig, unique, waitFor } from "../helpers.ts";
@@ -151,6 +152,11 @@ describe(`bad-input campaign (seed ${SEED})`, () => {
           assert.equal(typeof body.error, "string", shown);
           assert.equal(typeof body.message, "string", shown);
           if (c.error) assert.equal(body.error, c.error, shown);
+          assert.equal(
+            ERROR_CATALOG[body.error as ErrorCode]?.status,
+            res.status,
+            `not the catalog's: ${shown}`,
+          );
           assert.equal(changed, undefined, `${changed}: ${shown}`);
         });
       }
