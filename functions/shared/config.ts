@@ -6,7 +6,7 @@ import * as v from "valibot";
 
 export type EnvVars = Record<string, string | undefined>;
 
-const isHttpUrl = (s: string) => /^https?:\/\/[^\s/]+/.test(s) && URL.canParse(s);
+export const isHttpUrl = (s: string) => /^https?:\/\/[^\s/]+/.test(s) && URL.canParse(s);
 
 /** How a value is read and checked, for variables defined elsewhere (dispatcher, gateway, web). */
 export const kinds = {
@@ -42,7 +42,6 @@ export const kinds = {
   oneOf: <const T extends readonly [string, ...string[]]>(options: T) =>
     v.pipe(v.string(), v.trim(), v.picklist(options, `must be one of ${options.join(", ")}`)),
   text: () => v.pipe(v.string(), v.trim()),
-  isHttpUrl,
 };
 
 const LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
@@ -110,6 +109,7 @@ const FUNCTION_FIELDS = [
   "K_REVISION",
 ] as const satisfies readonly FieldName[];
 type FunctionField = (typeof FUNCTION_FIELDS)[number];
+export type FunctionVariables = Pick<Variables, FunctionField>;
 
 const pick = <K extends FieldName>(names: readonly K[]) =>
   Object.fromEntries(names.map((n) => [n, fields[n]])) as Pick<Fields, K>;

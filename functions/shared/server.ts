@@ -9,16 +9,10 @@ import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import type { Registry } from "prom-client";
 import type * as v from "valibot";
-import { ConfigError, parseEnv, type Variables } from "./config.ts";
+import { ConfigError, type FunctionVariables, parseEnv } from "./config.ts";
 import { createLogger, errorFields, type Logger } from "./logging.ts";
 import { createRegistry } from "./metrics.ts";
 import { startTracing } from "./tracing.ts";
-
-/** What runFunction itself reads; functionConfig() puts these in every function's schema. */
-type FunctionVariables = Pick<
-  Variables,
-  "PORT" | "LOG_LEVEL" | "SHUTDOWN_TIMEOUT_MS" | "STARTUP_TIMEOUT_MS" | "K_SERVICE" | "K_REVISION"
->;
 
 export interface FunctionContext<C> {
   config: C;
@@ -36,6 +30,7 @@ export interface BuiltFunction {
   ready?: Promise<unknown>;
 }
 
+/** Runs a function with the config its schema parses (functionConfig(): runFunction's variables and its own). */
 export async function runFunction<C extends FunctionVariables>(
   name: string,
   configSchema: v.GenericSchema<unknown, C>,

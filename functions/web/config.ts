@@ -1,10 +1,10 @@
 import * as v from "valibot";
-import { functionConfig, kinds } from "../shared/config.ts";
+import { functionConfig, isHttpUrl, kinds } from "../shared/config.ts";
 
 /** Where the page sends API calls: "" (its own origin, as behind the cluster ingress) or an http(s) URL. */
 export const ApiBaseUrlSchema = v.pipe(
   kinds.text(),
-  v.check((s) => s === "" || kinds.isHttpUrl(s), "must be empty or an absolute http(s) URL"),
+  v.check((s) => s === "" || isHttpUrl(s), "must be empty or an absolute http(s) URL"),
   v.transform((s) => s.replace(/\/+$/, "")),
 );
 

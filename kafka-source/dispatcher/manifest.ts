@@ -5,7 +5,14 @@
 import { readFileSync } from "node:fs";
 import * as v from "valibot";
 import { parse as parseYaml } from "yaml";
-import { ConfigError, type EnvVars, fields, kinds, parseEnv } from "../../functions/shared/config.ts";
+import {
+  ConfigError,
+  type EnvVars,
+  fields,
+  isHttpUrl,
+  kinds,
+  parseEnv,
+} from "../../functions/shared/config.ts";
 import type { Level } from "../../functions/shared/logging.ts";
 import { parseDuration } from "./duration.ts";
 import { type Manifest, ManifestSchema } from "./schema.ts";
@@ -57,7 +64,7 @@ export const DispatcherEnvSchema = v.object({
     v.pipe(
       kinds.text(),
       v.check(
-        (s) => s === "none" || /^kafka:[A-Za-z0-9._-]{1,249}$/.test(s) || kinds.isHttpUrl(s),
+        (s) => s === "none" || /^kafka:[A-Za-z0-9._-]{1,249}$/.test(s) || isHttpUrl(s),
         "must be kafka:<topic>, an http(s) URL, or none",
       ),
     ),
@@ -171,4 +178,4 @@ function deadLetterOf(
   );
 }
 
-const absoluteUri = (uri: string | undefined) => (uri && kinds.isHttpUrl(uri) ? uri : undefined);
+const absoluteUri = (uri: string | undefined) => (uri && isHttpUrl(uri) ? uri : undefined);
