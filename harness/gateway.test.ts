@@ -5,9 +5,10 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { serve } from "@hono/node-server";
 import { createBaseApp } from "../functions/shared/app.ts";
+import { parseEnv } from "../functions/shared/config.ts";
 import { createLogger } from "../functions/shared/logging.ts";
 import { createRegistry } from "../functions/shared/metrics.ts";
-import { createGateway } from "./gateway.ts";
+import { createGateway, GatewayConfigSchema } from "./gateway.ts";
 
 type Server = ReturnType<typeof serve>;
 const listen = (fetch: (req: Request) => Response | Promise<Response>) =>
@@ -201,6 +202,27 @@ describe("gateway", () => {
     } finally {
       lone.close();
       server.server.close();
+    }
+  });
+});
+
+describe("gateway config", () => {
+  test("When GATEWAY_ROUTES is missing, not JSON or without a function's URL, then parsing fails naming it", () => {
+    const routes = {
+      buy: "http://127.0.0.1:1",
+      items: "http://127.0.0.1:2",
+      userPurchases: "http://127.0.0.1:3",
+    };
+    assert.equal(parseEnv(GatewayConfigSchema, { GATEWAY_ROUTES: JSON.stringify(routes) }).PORT, 8000);
+    for (const [env, message] of [
+      [{}, /: missing GATEWAY_ROUTES$/],
+      [{ GATEWAY_ROUTES: "{" }, /: invalid GATEWAY_ROUTES="\{": must be JSON$/],
+      [
+        { GATEWAY_ROUTES: JSON.stringify({ ...routes, items: undefined }) },
+        /: invalid GATEWAY_ROUTES=.*: items: /,
+      ],
+    ] as const) {
+      assert.throws(() => parseEnv(GatewayConfigSchema, env), message);
     }
   });
 });

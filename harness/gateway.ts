@@ -4,6 +4,9 @@
 import { type HttpBindings, serve } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { type Context, Hono } from "hono";
+import * as v from "valibot";
+import { fields, kinds, parseEnv } from "../functions/shared/config.ts";
+import { AppError, Errors, errorResponse, notFound } from "../functions/shared/errors.ts";
 import { announceListening } from "../functions/shared/listening.ts";
 import { createUpstreamAgent, type ForwardError, forward, readBody, warm } from "./forward.ts";
 
@@ -46,14 +49,12 @@ const UNFORWARDABLE = new Set(["TRACE", "TRACK", "CONNECT"]);
 
 const unavailable = (err: ForwardError) =>
   err.kind === "timeout"
-    ? { status: 504 as const, error: "gateway_timeout", message: "the function did not answer in time" }
-    : {
-        // A function that is restarting (or scaling from zero) is a temporary condition: 503 +
-        // Retry-After, as the Knative activator would answer, so clients retry instead of giving up.
-        status: 503 as const,
-        error: "service_unavailable",
-        message: "the function behind this path is not reachable right now; retry",
-      };
+    ? new AppError("gateway_timeout", "the function did not answer in time", {
+        headers: { "Retry-After": "1" },
+      })
+    : // A function that is restarting (or scaling from zero) is a temporary condition: 503 +
+      // Retry-After, as the Knative activator would answer, so clients retry instead of giving up.
+      new AppError("service_unavailable", "the function behind this path is not reachable right now; retry");
 
 export function createGateway(routes: Routes, opts: GatewayOptions = {}) {
   const agent = createUpstreamAgent(opts.maxSockets ?? 64);
@@ -65,14 +66,9 @@ export function createGateway(routes: Routes, opts: GatewayOptions = {}) {
     const res = await fetch(target, { method: "OPTIONS" }).catch(() => undefined);
     const allow = res?.headers.get("Allow");
     const where = `${c.req.method} ${c.req.path}`;
-    if (!allow) return c.json({ error: "not_found", message: `no route for ${where}` }, 404);
-    return c.json(
-      { error: "method_not_allowed", message: `${where} is not allowed; allowed: ${allow}` },
-      405,
-      {
-        Allow: allow,
-      },
-    );
+    if (!allow) return errorResponse(c, Errors.notFound(`no route for ${where}`));
+    const message = `${where} is not allowed; allowed: ${allow}`;
+    return errorResponse(c, new AppError("method_not_allowed", message, { headers: { Allow: allow } }));
   };
 
   const to = (base: string) => async (c: Context<{ Bindings: HttpBindings }>) => {
@@ -84,16 +80,11 @@ export function createGateway(routes: Routes, opts: GatewayOptions = {}) {
     const body = await readBody(incoming, MAX_BODY_BYTES);
     if (!body.ok) {
       if (body.reason === "aborted") return RESPONSE_ALREADY_SENT;
-      return c.json(
-        { error: "payload_too_large", message: `request body is larger than ${MAX_BODY_BYTES} bytes` },
-        413,
-        { Connection: "close" },
-      );
+      return errorResponse(c, Errors.payloadTooLarge(MAX_BODY_BYTES));
     }
     const failed = await forward(incoming, outgoing, target, body.body, forwarding);
     if (!failed) return RESPONSE_ALREADY_SENT;
-    const { status, error, message } = unavailable(failed);
-    return c.json({ error, message }, status, { "Retry-After": "1" });
+    return errorResponse(c, unavailable(failed));
   };
 
   // The gateway's own probes (not routed: the functions have theirs).
@@ -109,14 +100,11 @@ export function createGateway(routes: Routes, opts: GatewayOptions = {}) {
   app.all("/openapi.json", to(routes.buy));
   app.all("/docs", to(routes.buy));
   app.all("/", to(routes.buy));
-  app.notFound((c) =>
-    c.json({ error: "not_found", message: `no route for ${c.req.method} ${c.req.path}` }, 404),
-  );
+  app.notFound(notFound);
   app.onError((_err, c) =>
-    c.json(
-      { error: "service_unavailable", message: "the gateway could not forward this request; retry" },
-      503,
-      { "Retry-After": "1" },
+    errorResponse(
+      c,
+      new AppError("service_unavailable", "the gateway could not forward this request; retry"),
     ),
   );
   return Object.assign(app, {
@@ -130,14 +118,29 @@ export function createGateway(routes: Routes, opts: GatewayOptions = {}) {
   });
 }
 
+/** The variables the gateway reads: where each function listens, and its own port. */
+export const GatewayConfigSchema = v.object({
+  GATEWAY_ROUTES: v.pipe(
+    v.string(),
+    v.parseJson(undefined, "must be JSON"),
+    v.object({ buy: kinds.httpUrl(), items: kinds.httpUrl(), userPurchases: kinds.httpUrl() }),
+  ),
+  PORT: v.optional(v.unwrap(fields.PORT), "8000"),
+});
+
 // Run alone: GATEWAY_ROUTES='{"buy":"http://127.0.0.1:8101",...}' PORT=8000 tsx harness/gateway.ts
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const routes = JSON.parse(process.env.GATEWAY_ROUTES ?? "{}") as Routes;
+  let config: v.InferOutput<typeof GatewayConfigSchema>;
+  try {
+    config = parseEnv(GatewayConfigSchema);
+  } catch (err) {
+    process.stderr.write(`gateway: configuration error: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   const log = (level: string, msg: string, fields: Record<string, unknown> = {}) =>
     console.log(JSON.stringify({ level, msg, service: "gateway", ...fields }));
-  const gateway = createGateway(routes);
-  const server = serve({ fetch: gateway.fetch, port: Number(process.env.PORT ?? 8000) }, async (info) => {
-    log("info", "listening", { port: info.port });
+  const gateway = createGateway(config.GATEWAY_ROUTES);
+  const server = serve({ fetch: gateway.fetch, port: config.PORT }, async (info) => {
     announceListening(info.port);
     // /readyz answers 200 (what the run command waits for) once the connections to the functions are open.
     const cold = await gateway.warm();

@@ -4,17 +4,17 @@
 // files that import none of them (harness/unit-tests.ts).
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { type Config, loadConfig } from "../functions/shared/config.ts";
+import { systemConfig, type Variables } from "../functions/shared/config.ts";
 import { ROOT } from "./root.ts";
 
 /** Config for a test: the local stack (or KAFKA_BOOTSTRAP_SERVERS / MONGODB_URI), quiet logs. */
-export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ LOG_LEVEL: "silent", ...pick(process.env), ...overrides });
+export function testConfig(overrides: Record<string, string> = {}): Variables {
+  return systemConfig({ LOG_LEVEL: "silent", ...pick(process.env), ...overrides });
 }
 
 /** The config the local system's processes see: this process's environment with `env` on top. */
-export const systemConfig = (env: Record<string, string> = {}): Config =>
-  loadConfig({ ...process.env, ...env });
+export const localConfig = (env: Record<string, string> = {}): Variables =>
+  systemConfig({ ...process.env, ...env });
 
 function pick(env: NodeJS.ProcessEnv) {
   const out: Record<string, string> = {};

@@ -7,7 +7,7 @@ import { createAdmin, createKafka, ensureTopic } from "../functions/shared/kafka
 import { startContainer } from "./containers.ts";
 import { type Component, type SpawnOptions, spawnComponent, waitReady } from "./process.ts";
 import { ROOT } from "./root.ts";
-import { systemConfig } from "./stack.ts";
+import { localConfig } from "./stack.ts";
 
 export type { Component } from "./process.ts";
 
@@ -51,7 +51,7 @@ export async function startFunction({
     return spawnComponent({ name, entry: `functions/${name}/server.ts`, env, port, onLine, until });
   }
   // A container does not inherit this process's environment: the local stack's addresses go in.
-  const config = systemConfig(env);
+  const config = localConfig(env);
   const local = {
     KAFKA_BOOTSTRAP_SERVERS: config.KAFKA_BOOTSTRAP_SERVERS.join(","),
     MONGODB_URI: config.MONGODB_URI,
@@ -77,7 +77,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const components = new Map<string, Component>();
   const port = (name: string) => opts.ports?.[name] ?? 0;
   const runtime = opts.runtime ?? defaultRuntime();
-  const config = systemConfig(env);
+  const config = localConfig(env);
   const start = async (name: string, entry: string, extra: Record<string, string> = {}) => {
     const c = await spawnComponent({
       name,
@@ -146,7 +146,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
 
 /** The purchases topic (3 partitions) and the dead-letter topic, as kafka-source/kafka-topics.yaml has them. */
 export async function ensureTopics(env: Record<string, string> = {}) {
-  const config = systemConfig(env);
+  const config = localConfig(env);
   const admin = createAdmin(createKafka(config, "local-setup"));
   await admin.connect();
   try {

@@ -2,7 +2,7 @@
 // local KafkaSource dispatcher and the gateway against the running local stack, prints where each
 // listens, restarts any of them that dies (harness/supervisor.ts), with --monitoring starts a
 // Prometheus that scrapes them (harness/prometheus.ts), and stops them all on Ctrl-C.
-import { loadConfig } from "../functions/shared/config.ts";
+import { systemConfig } from "../functions/shared/config.ts";
 import { ensureUserIdGin, localPostgres } from "../harness/ferretdb-index.ts";
 import { startLocalPrometheus } from "../harness/prometheus.ts";
 import { formatEvent, supervise } from "../harness/supervisor.ts";
@@ -38,7 +38,7 @@ const system = await startSystem({
 });
 // FerretDB's own indexes cannot serve the history filter (README, Performance: Read); on the local
 // stack's database a GIN index in PostgreSQL can. purchase-persist is ready, so the table exists.
-const { MONGODB_URI } = loadConfig({ ...process.env, LOG_LEVEL: "silent" });
+const { MONGODB_URI } = systemConfig({ ...process.env, LOG_LEVEL: "silent" });
 const pg = localPostgres(MONGODB_URI);
 if (pg) {
   try {

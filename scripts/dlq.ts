@@ -9,7 +9,7 @@
 //     --new-id gives each a new id instead (derived from its DLQ position; the old one kept as the
 //     extension originalid): the way out of a 422 identity_conflict (README, Dead letters).
 // Kafka: $KAFKA_BOOTSTRAP_SERVERS; defaults: --topic $KAFKA_DLQ_TOPIC, --to $KAFKA_TOPIC.
-import { loadConfig } from "../functions/shared/config.ts";
+import { systemConfig } from "../functions/shared/config.ts";
 import { createAdmin, createKafka, createProducer } from "../functions/shared/kafka.ts";
 import {
   describe,
@@ -27,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return argv.length === 0 ? 2 : 0;
   }
-  const config = loadConfig({ ...process.env, LOG_LEVEL: "silent" });
+  const config = systemConfig({ ...process.env, LOG_LEVEL: "silent" });
   const cmd = parseArgs(argv, { topic: config.KAFKA_DLQ_TOPIC, to: config.KAFKA_TOPIC });
   const kafka = createKafka(config, "dlq-tool");
   const admin = createAdmin(kafka);

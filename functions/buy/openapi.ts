@@ -19,8 +19,6 @@ import { buildDocument, docsPaths } from "../shared/openapi.ts";
 import { HistoryQuerySchema } from "../shared/paging.ts";
 import { BuyRequestSchema } from "../shared/purchase.ts";
 
-const validation = "`validation_failed`, with `details` naming each bad field";
-
 export const publicApiDocument = ({ maxBodyBytes }: { maxBodyBytes: number }) =>
   buildDocument({
     title: "Purchase API",
@@ -67,10 +65,11 @@ export const publicApiDocument = ({ maxBodyBytes }: { maxBodyBytes: number }) =>
           body: BuyRequestSchema,
           responses: { 202: { description: "Accepted and durably queued.", schema: BuyAcceptedSchema } },
           errors: {
-            400: `${validation}, or \`invalid_json\`.`,
-            413: `\`payload_too_large\`: the body is over ${maxBodyBytes} bytes.`,
-            415: "`unsupported_media_type`: the Content-Type is not application/json.",
-            503: "`kafka_unavailable`: Kafka did not acknowledge in time; retry with the same key.",
+            validation_failed: true,
+            invalid_json: true,
+            payload_too_large: `The limit is ${maxBodyBytes} bytes.`,
+            unsupported_media_type: "It must be application/json.",
+            kafka_unavailable: true,
           },
         },
       },
@@ -88,11 +87,11 @@ export const publicApiDocument = ({ maxBodyBytes }: { maxBodyBytes: number }) =>
           query: HistoryQuerySchema,
           responses: { 200: { description: "One page of history.", schema: HistorySchema } },
           errors: {
-            400: `${validation} (user_id, limit or cursor).`,
-            404: "`not_found`: no route, e.g. an empty user_id.",
-            502: "`bad_gateway`: the history service is unreachable or answered badly.",
-            503: "`database_unavailable`: the history service's database is down; retry.",
-            504: "`gateway_timeout`: the history service did not answer in time.",
+            validation_failed: "The fields: user_id, limit, cursor.",
+            not_found: "E.g. an empty user_id.",
+            bad_gateway: "Here the purchase history service.",
+            database_unavailable: "The purchase history service's database, passed on.",
+            gateway_timeout: "Here the purchase history service.",
           },
         },
       },

@@ -9,8 +9,9 @@ import {
 import { errorFields } from "../shared/logging.ts";
 import { runFunction } from "../shared/server.ts";
 import { createApp } from "./app.ts";
+import { configSchema } from "./config.ts";
 
-await runFunction("buy", async ({ config, logger, registry, ready }) => {
+await runFunction("buy", configSchema, async ({ config, logger, registry, ready }) => {
   const kafka = createKafka(config, "buy", logger);
   const brokers = config.KAFKA_BOOTSTRAP_SERVERS;
   const onError = (what: string) => (err: unknown, attempt: number) =>

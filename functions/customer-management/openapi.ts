@@ -16,11 +16,11 @@ import {
 import { buildDocument, docsPaths } from "../shared/openapi.ts";
 import { ApiQuerySchema, HistoryQuerySchema } from "../shared/paging.ts";
 
-const errors = (param: string) => ({
-  400: `\`validation_failed\`, with \`details\` naming each bad field (${param}).`,
-  503: "`database_unavailable`: the database did not answer; retry later.",
+const errors = (fields: string) => ({
+  validation_failed: `The fields: ${fields}.`,
+  database_unavailable: true as const,
 });
-const notFound = "`not_found`: no route, e.g. an empty user id.";
+const notFound = "E.g. an empty user id.";
 
 export const managementApiDocument = () =>
   buildDocument({
@@ -63,7 +63,7 @@ export const managementApiDocument = () =>
           path: UserPathSchema,
           query: HistoryQuerySchema,
           responses: { 200: { description: "One page of history.", schema: HistorySchema } },
-          errors: { ...errors("user_id, limit or cursor"), 404: notFound },
+          errors: { ...errors("user_id, limit, cursor"), not_found: notFound },
         },
       },
       "/api/purchases/:userId": {
@@ -72,7 +72,7 @@ export const managementApiDocument = () =>
           path: ApiUserPathSchema,
           query: ApiQuerySchema,
           responses: { 200: { description: "The purchases.", schema: UserPurchasesSchema } },
-          errors: { ...errors("userId or limit"), 404: notFound },
+          errors: { ...errors("userId, limit"), not_found: notFound },
         },
       },
       "/api/purchases": {

@@ -5,9 +5,10 @@ import { errorFields } from "../shared/logging.ts";
 import { createMongoClient, purchasesCollection } from "../shared/mongo.ts";
 import { runFunction } from "../shared/server.ts";
 import { createApp } from "./app.ts";
+import { configSchema } from "./config.ts";
 import { createGroupReader, lagGauge } from "./lag.ts";
 
-await runFunction("customer-management", async ({ config, logger, registry, ready }) => {
+await runFunction("customer-management", configSchema, async ({ config, logger, registry, ready }) => {
   const client = createMongoClient(config);
   const kafka = createKafka(config, "customer-management", logger);
   const group = connectInBackground(

@@ -1,6 +1,7 @@
 import { runFunction } from "../shared/server.ts";
 import { createApp } from "./app.ts";
+import { configSchema } from "./config.ts";
 
-await runFunction("items", async ({ config, logger, registry, ready }) => ({
+await runFunction("items", configSchema, async ({ config, logger, registry, ready }) => ({
   app: createApp({ logger, registry, ready, corsOrigins: config.CORS_ORIGINS }),
 }));

@@ -142,6 +142,24 @@ describe("purchase-persist", () => {
     assert.equal(res.status, 400);
   });
 
+  test("When a batch of CloudEvents arrives, then 400 invalid_event, counted as invalid_event, and nothing is stored", async () => {
+    const rejected = async () => {
+      const metrics = await (await app.request("/metrics")).text();
+      return Number(metrics.match(/purchases_rejected_total\{[^}]*reason="invalid_event"[^}]*\} (\d+)/)?.[1]);
+    };
+    const [before, countBefore] = [await rejected(), await collection.countDocuments({})];
+    const event = { specversion: "1.0", id: unique("batch"), source: "/test", type: "t", data: purchase() };
+    const res = await app.request("/", {
+      method: "POST",
+      headers: { "content-type": "application/cloudevents-batch+json" },
+      body: JSON.stringify([event]),
+    });
+    assert.equal(res.status, 400);
+    assert.equal((await res.json()).error, "invalid_event");
+    assert.equal(await rejected(), before + 1);
+    assert.equal(await collection.countDocuments({}), countBefore);
+  });
+
   test("When the database is stopped, then 503 (retryable) and health 503; after restart it stores again", async () => {
     await stack("stop", "mongo");
     try {

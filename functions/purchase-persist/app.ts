@@ -3,7 +3,7 @@
 // Status codes follow the KafkaSource delivery contract (kafka-source/README.md, Retries):
 //   2xx stored or already stored (the same purchase); 400 invalid, 422 identity conflict (another
 //   purchase holds the event's identity; neither is retried: dead-lettered);
-//   429 too many writes pending, 503 database unavailable (both retried).
+//   503 too many writes pending or the database unavailable (retried). Codes: ../shared/errors.ts.
 
 import type { IncomingMessage } from "node:http";
 import { HTTP } from "cloudevents";
@@ -116,7 +116,6 @@ export function createApp(deps: PersistDeps) {
       return reject(
         "invalid_event",
         new AppError(
-          400,
           "invalid_event",
           `invalid CloudEvent: header ${repeated.join(", ")} sent more than once`,
         ),
@@ -131,21 +130,21 @@ export function createApp(deps: PersistDeps) {
     );
     const body = decodeUtf8(bytes);
     if (body === undefined)
-      return reject("invalid_event", new AppError(400, "invalid_event", "the body is not valid UTF-8"));
+      return reject("invalid_event", new AppError("invalid_event", "the body is not valid UTF-8"));
     let event: ReturnType<typeof HTTP.toEvent>;
     try {
       event = HTTP.toEvent({ headers, body });
     } catch (err) {
       return reject(
         "invalid_event",
-        new AppError(400, "invalid_event", `cannot read the CloudEvent: ${(err as Error).message}`),
+        new AppError("invalid_event", `cannot read the CloudEvent: ${(err as Error).message}`),
       );
     }
     if (Array.isArray(event))
-      return reject("invalid_event", Errors.validation("batched CloudEvents are not accepted"));
+      return reject("invalid_event", new AppError("invalid_event", "batched CloudEvents are not accepted"));
     const mapped = toPurchaseDoc(event, now(), declaredAttributes(headers, body));
     if (!mapped.ok)
-      return reject(mapped.reason, new AppError(400, mapped.reason, mapped.message, mapped.details));
+      return reject(mapped.reason, new AppError(mapped.reason, mapped.message, { details: mapped.details }));
 
     const { doc } = mapped;
     let outcome: WriteOutcome;

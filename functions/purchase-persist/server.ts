@@ -2,8 +2,9 @@ import { keepTrying } from "../shared/keep-trying.ts";
 import { createMongoClient, ensureIndexes, purchasesCollection } from "../shared/mongo.ts";
 import { runFunction } from "../shared/server.ts";
 import { createApp } from "./app.ts";
+import { configSchema } from "./config.ts";
 
-await runFunction("purchase-persist", async ({ config, logger, registry, ready }) => {
+await runFunction("purchase-persist", configSchema, async ({ config, logger, registry, ready }) => {
   const client = createMongoClient(config, 50);
   const collection = purchasesCollection(client);
   // Indexes are what make redelivery harmless: not ready until they exist (writes that arrive

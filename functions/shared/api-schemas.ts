@@ -1,6 +1,7 @@
 // The APIs' parameters and answers as valibot schemas: the handlers parse and type with them and the
 // OpenAPI documents (./openapi.ts) are generated from them, so the two cannot drift apart.
 import * as v from "valibot";
+import { ERROR_CODES } from "./errors.ts";
 import { UserIdSchema } from "./purchase.ts";
 
 const DateTime = v.pipe(v.string(), v.isoTimestamp());
@@ -22,7 +23,10 @@ export const UserPathSchema = v.object({ user_id: UserIdSchema });
 export const ApiUserPathSchema = v.object({ userId: UserIdSchema });
 
 export const ErrorSchema = v.object({
-  error: v.pipe(v.string(), v.description("Machine-readable code, e.g. `validation_failed`.")),
+  error: v.pipe(
+    v.picklist(ERROR_CODES),
+    v.description("Machine-readable code; each operation's error responses say which it answers."),
+  ),
   message: v.pipe(v.string(), v.description("What is wrong, for a human.")),
   details: v.optional(
     v.pipe(

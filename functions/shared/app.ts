@@ -20,10 +20,11 @@ export interface BaseDeps {
   ready?: () => boolean;
 }
 
-export type Env = { Variables: { requestId: string } };
+/** The Hono environment of every function's app: the request id the middleware sets. */
+export type AppEnv = { Variables: { requestId: string } };
 
 export function createBaseApp({ logger, registry, corsOrigins = [], ready = () => true }: BaseDeps) {
-  const app = new Hono<Env>();
+  const app = new Hono<AppEnv>();
   // First, so that every log line of the request (the access log below included) has its trace_id.
   app.use(traceRequests());
   app.use(requestId());

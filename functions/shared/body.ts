@@ -62,7 +62,7 @@ export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array
       else chunks.push(chunk);
     };
     const onEnd = () => done();
-    const onAborted = () => done(new AppError(400, "incomplete_body", "the request body was cut short"));
+    const onAborted = () => done(new AppError("incomplete_body", "the request body was cut short"));
     incoming.on("data", onData).on("end", onEnd).on("aborted", onAborted).on("error", onAborted);
   });
 }

@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, test } from "node:test";
+import * as v from "valibot";
 import { ROOT } from "../../harness/root.ts";
-import { ConfigError, loadConfig } from "./config.ts";
+import { configSchema as buyConfig } from "../buy/config.ts";
+import { configSchema as itemsConfig } from "../items/config.ts";
+import { ConfigError, functionConfig, parseEnv, systemConfig, variablesOf } from "./config.ts";
 
 describe("config", () => {
   test("When the environment is empty, then every variable has its documented default", () => {
-    const c = loadConfig({});
+    const c = systemConfig({});
     assert.deepEqual(c.KAFKA_BOOTSTRAP_SERVERS, ["localhost:9092"]);
     assert.equal(c.KAFKA_TOPIC, "purchases");
     assert.equal(c.KAFKA_GROUP_ID, "customer-management-group");
@@ -16,7 +19,7 @@ describe("config", () => {
   });
 
   test("When values are given, then they are parsed and typed", () => {
-    const c = loadConfig({ PORT: "9000", KAFKA_BOOTSTRAP_SERVERS: "a:1, b:2", LOG_LEVEL: "DEBUG" });
+    const c = systemConfig({ PORT: "9000", KAFKA_BOOTSTRAP_SERVERS: "a:1, b:2", LOG_LEVEL: "DEBUG" });
     assert.equal(c.PORT, 9000);
     assert.deepEqual(c.KAFKA_BOOTSTRAP_SERVERS, ["a:1", "b:2"]);
     assert.equal(c.LOG_LEVEL, "debug");
@@ -34,7 +37,7 @@ describe("config", () => {
   for (const [name, value, message] of bad) {
     test(`When ${name}=${value}, then loading fails naming ${name}`, () => {
       assert.throws(
-        () => loadConfig({ [name]: value }),
+        () => systemConfig({ [name]: value }),
         (err: Error) => {
           assert.ok(err instanceof ConfigError);
           assert.match(err.message, message);
@@ -43,6 +46,34 @@ describe("config", () => {
       );
     });
   }
+
+  test("When a variable a function does not read is bad, then its config still loads without it", () => {
+    const env = { MONGODB_URI: "postgres://x", KAFKA_BOOTSTRAP_SERVERS: "no-port", CORS_ORIGINS: "http://a" };
+    const c = parseEnv(itemsConfig, env);
+    assert.deepEqual(c.CORS_ORIGINS, ["http://a"]);
+    assert.ok(!("MONGODB_URI" in c) && !variablesOf(itemsConfig).includes("MONGODB_URI"));
+    assert.throws(() => parseEnv(buyConfig, env), /invalid KAFKA_BOOTSTRAP_SERVERS="no-port"/);
+  });
+
+  test("When a function's config is built, then it has every function's variables and only the ones it names", () => {
+    assert.deepEqual(variablesOf(functionConfig(["KAFKA_TOPIC"])).sort(), [
+      "KAFKA_TOPIC",
+      "K_REVISION",
+      "K_SERVICE",
+      "LOG_LEVEL",
+      "PORT",
+      "SHUTDOWN_TIMEOUT_MS",
+      "STARTUP_TIMEOUT_MS",
+    ]);
+  });
+
+  test("When a required variable is missing, then the error says it is missing", () => {
+    const schema = functionConfig([], { NEEDED: v.string("must be set") });
+    assert.throws(
+      () => parseEnv(schema, {}),
+      (err: Error) => err instanceof ConfigError && /^missing NEEDED$/.test(err.message),
+    );
+  });
 
   test("When a function starts with a bad variable, then it prints one line naming it and exits non-zero", () => {
     const r = spawnSync(process.execPath, ["--import", "tsx", "functions/items/server.ts"], {

@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { HTTPException } from "hono/http-exception";
 import * as v from "valibot";
 import { createBaseApp } from "./app.ts";
-import { Errors, parseOr400 } from "./errors.ts";
+import { AppError, ERROR_CATALOG, Errors, parseOr400 } from "./errors.ts";
 import { createLogger } from "./logging.ts";
 import { createRegistry } from "./metrics.ts";
 
@@ -64,5 +64,28 @@ describe("error mapping", () => {
     assert.equal(res.status, 404);
     assert.equal((await res.json()).error, "not_found");
     assert.ok(res.headers.get("x-request-id"));
+  });
+});
+
+describe("error catalog", () => {
+  test("When code names an error that is not in the catalog, then it does not compile", () => {
+    // npm test type-checks this file: were "teapot" a code, the directive itself would fail tsc.
+    // @ts-expect-error "teapot" is not a catalog code
+    assert.throws(() => new AppError("teapot", "short and stout"), TypeError);
+  });
+
+  test("When an error is made, then its status and headers are the catalog's, plus its own", () => {
+    for (const [code, entry] of Object.entries(ERROR_CATALOG)) {
+      const err = new AppError(code as keyof typeof ERROR_CATALOG, "m", { headers: { "X-Extra": "1" } });
+      assert.equal(err.status, entry.status, code);
+      assert.deepEqual(err.headers, { ...("headers" in entry ? entry.headers : {}), "X-Extra": "1" }, code);
+    }
+  });
+
+  test("When a code answers 503, then it carries Retry-After (the KafkaSource and clients retry it)", () => {
+    for (const [code, entry] of Object.entries(ERROR_CATALOG)) {
+      if (entry.status === 503)
+        assert.equal(new AppError(code as "overloaded", "m").headers["Retry-After"], "1", code);
+    }
   });
 });

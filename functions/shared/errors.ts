@@ -1,4 +1,4 @@
-// One error catalog and one onError mapper for every function.
+// One error catalog and one onError mapper for everything that answers HTTP (functions, gateway).
 // Every error response is JSON {error, message, details?}; unknown errors are logged and answer a
 // bare 500 with no stack trace.
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
@@ -7,44 +7,122 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as v from "valibot";
 import { errorFields, type Logger } from "./logging.ts";
 
+const RETRY = { "Retry-After": "1" };
+
+interface CatalogEntry {
+  status: ContentfulStatusCode;
+  /** What the code means, for the API's users: the OpenAPI descriptions and the README's table. */
+  meaning: string;
+  /** Headers every answer with this code carries. */
+  headers?: Record<string, string>;
+}
+
+/**
+ * Every error code the system answers, once, with its status and meaning. AppError takes only these
+ * codes; the OpenAPI documents describe errors from here, and test/docs/errors.test.ts holds the
+ * README's error table to it.
+ */
+export const ERROR_CATALOG = {
+  validation_failed: {
+    status: 400,
+    meaning: "A path, query, header or body field is invalid; `details` names each.",
+  },
+  invalid_json: {
+    status: 400,
+    meaning: "The body is not valid JSON: bad syntax, bytes that are not UTF-8, an unpaired surrogate.",
+  },
+  incomplete_body: { status: 400, meaning: "The request body was cut short." },
+  invalid_event: {
+    status: 400,
+    meaning:
+      "Not one valid CloudEvent: a missing or bad attribute, an attribute header sent twice, `data` with `data_base64`, a batch.",
+  },
+  invalid_data: {
+    status: 400,
+    meaning: "The event's purchase is invalid: a wrong type, a negative price, a day that does not exist.",
+  },
+  bad_request: { status: 400, meaning: "Another malformed request." },
+  not_found: { status: 404, meaning: "No route for this method and path." },
+  method_not_allowed: {
+    status: 405,
+    meaning: "The path exists under other methods; the `Allow` header lists them.",
+  },
+  // The rest of the body is left unread, so the connection cannot carry another request: say so
+  // (RFC 9112 §9.6), or a client reusing it gets its next request cut off.
+  payload_too_large: {
+    status: 413,
+    meaning: "The body is over the size limit.",
+    headers: { Connection: "close" },
+  },
+  unsupported_media_type: { status: 415, meaning: "The Content-Type is not the one the operation takes." },
+  // 422, not 409: the KafkaSource retries 409 (KNATIVE.md) and a conflict never heals by itself;
+  // not 400 either, which says the event is malformed when it is well-formed but contradicts a
+  // stored purchase. Both 400 and 422 go straight to the dead-letter sink.
+  identity_conflict: {
+    status: 422,
+    meaning: "A different purchase already holds the event's identity; `details` lists what differs.",
+  },
+  internal: { status: 500, meaning: "An unexpected error; it is logged, the answer has no details." },
+  bad_gateway: {
+    status: 502,
+    meaning: "The service behind this one is unreachable or answered something unexpected.",
+  },
+  kafka_unavailable: {
+    status: 503,
+    meaning: "Kafka did not acknowledge in time; retry (with the same `Idempotency-Key`).",
+    headers: RETRY,
+  },
+  database_unavailable: {
+    status: 503,
+    meaning: "The database did not answer or acknowledge; retry.",
+    headers: RETRY,
+  },
+  overloaded: { status: 503, meaning: "Too many writes are pending; retry.", headers: RETRY },
+  service_unavailable: {
+    status: 503,
+    meaning:
+      "The function behind this path is not reachable right now (restarting, scaling from zero); retry.",
+    headers: RETRY,
+  },
+  gateway_timeout: { status: 504, meaning: "The service behind this one did not answer in time." },
+} as const satisfies Record<string, CatalogEntry>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+export const ERROR_CODES = Object.keys(ERROR_CATALOG) as [ErrorCode, ...ErrorCode[]];
+
 export class AppError extends Error {
+  readonly status: ContentfulStatusCode;
+  readonly details?: unknown;
+  readonly headers: Record<string, string>;
+
   constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
-    readonly details?: unknown,
-    readonly headers: Record<string, string> = {},
+    opts: { details?: unknown; headers?: Record<string, string> } = {},
   ) {
     super(message);
+    const entry: CatalogEntry = ERROR_CATALOG[code];
+    this.status = entry.status;
+    this.details = opts.details;
+    this.headers = opts.headers ? { ...entry.headers, ...opts.headers } : (entry.headers ?? {});
   }
 }
 
 export const Errors = {
-  validation: (message: string, details?: unknown) =>
-    new AppError(400, "validation_failed", message, details),
-  invalidJson: (message: string) => new AppError(400, "invalid_json", message),
+  validation: (message: string, details?: unknown) => new AppError("validation_failed", message, { details }),
+  invalidJson: (message: string) => new AppError("invalid_json", message),
   unsupportedMediaType: (expected: string) =>
-    new AppError(415, "unsupported_media_type", `Content-Type must be ${expected}`),
-  // The rest of the body is left unread, so the connection cannot carry another request: say so
-  // (RFC 9112 §9.6), or a client reusing it gets its next request cut off.
+    new AppError("unsupported_media_type", `Content-Type must be ${expected}`),
   payloadTooLarge: (maxBytes: number) =>
-    new AppError(413, "payload_too_large", `request body is larger than ${maxBytes} bytes`, undefined, {
-      Connection: "close",
-    }),
-  notFound: (message = "no such route") => new AppError(404, "not_found", message),
-  // 422, not 409: the KafkaSource retries 409 (kafka-source/README.md) and a conflict never heals by itself;
-  // not 400 either, which says the event is malformed when it is well-formed but contradicts a
-  // stored purchase. Both 400 and 422 go straight to the dead-letter sink.
+    new AppError("payload_too_large", `request body is larger than ${maxBytes} bytes`),
+  notFound: (message = "no such route") => new AppError("not_found", message),
   identityConflict: (message: string, details?: unknown) =>
-    new AppError(422, "identity_conflict", message, details),
-  kafkaUnavailable: (message: string) =>
-    new AppError(503, "kafka_unavailable", message, undefined, { "Retry-After": "1" }),
-  databaseUnavailable: (message: string) =>
-    new AppError(503, "database_unavailable", message, undefined, { "Retry-After": "1" }),
-  overloaded: (message: string) =>
-    new AppError(503, "overloaded", message, undefined, { "Retry-After": "1" }),
-  badGateway: (message: string) => new AppError(502, "bad_gateway", message),
-  gatewayTimeout: (message: string) => new AppError(504, "gateway_timeout", message),
+    new AppError("identity_conflict", message, { details }),
+  kafkaUnavailable: (message: string) => new AppError("kafka_unavailable", message),
+  databaseUnavailable: (message: string) => new AppError("database_unavailable", message),
+  overloaded: (message: string) => new AppError("overloaded", message),
+  badGateway: (message: string) => new AppError("bad_gateway", message),
+  gatewayTimeout: (message: string) => new AppError("gateway_timeout", message),
 };
 
 type Issues = [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]];
@@ -68,6 +146,7 @@ export function parseOr400<S extends v.GenericSchema>(
   throw Errors.validation(message, details);
 }
 
+/** The JSON answer of an AppError, with its status and headers. */
 export function errorResponse(c: Context, err: AppError) {
   const body = {
     error: err.code,
@@ -77,13 +156,12 @@ export function errorResponse(c: Context, err: AppError) {
   return c.json(body, err.status, err.headers);
 }
 
-const codeByStatus: Record<number, string> = {
-  400: "bad_request",
+/** Hono's own 4xx exceptions, by status; any other 4xx of Hono's answers 400 bad_request. */
+const codeByStatus: Partial<Record<number, ErrorCode>> = {
   404: "not_found",
   405: "method_not_allowed",
   413: "payload_too_large",
   415: "unsupported_media_type",
-  422: "unprocessable_content",
 };
 
 export function onError(logger: Logger): ErrorHandler {
@@ -91,10 +169,10 @@ export function onError(logger: Logger): ErrorHandler {
     if (err instanceof AppError) return errorResponse(c, err);
     if (err instanceof HTTPException && err.status < 500) {
       const code = codeByStatus[err.status] ?? "bad_request";
-      return errorResponse(c, new AppError(err.status, code, err.message || code.replaceAll("_", " ")));
+      return errorResponse(c, new AppError(code, err.message || code.replaceAll("_", " ")));
     }
     logger.error("unhandled error", { ...errorFields(err), path: c.req.path, requestId: c.get("requestId") });
-    return c.json({ error: "internal", message: "internal error" }, 500);
+    return errorResponse(c, new AppError("internal", "internal error"));
   };
 }
 

@@ -2,7 +2,7 @@
 import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { KafkaJS } from "@confluentinc/kafka-javascript";
-import type { Config } from "./config.ts";
+import type { Variables } from "./config.ts";
 import { createLogger, type Logger } from "./logging.ts";
 import { withTimeout } from "./timeout.ts";
 
@@ -11,7 +11,7 @@ export type Producer = KafkaJS.Producer;
 export type Admin = KafkaJS.Admin;
 
 export function createKafka(
-  config: Pick<Config, "KAFKA_BOOTSTRAP_SERVERS">,
+  config: Pick<Variables, "KAFKA_BOOTSTRAP_SERVERS">,
   clientId: string,
   logger: Logger = createLogger("silent"),
 ): Kafka {

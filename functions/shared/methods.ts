@@ -57,5 +57,5 @@ export function methodNotAllowed(c: Context, routes: readonly Route[]): Response
   if (allowed.length === 0 || allowed.includes(c.req.method)) return undefined;
   const allow = allowHeader(allowed);
   const message = `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allow}`;
-  return errorResponse(c, new AppError(405, "method_not_allowed", message, undefined, { Allow: allow }));
+  return errorResponse(c, new AppError("method_not_allowed", message, { headers: { Allow: allow } }));
 }

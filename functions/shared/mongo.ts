@@ -1,14 +1,14 @@
 // MongoDB client factory and the purchases collection with its indexes. Only operations that both
 // MongoDB and FerretDB 1.24 support are used anywhere in the project (README, The local stack).
 import { type Collection, MongoClient, MongoError, MongoServerError } from "mongodb";
-import type { Config } from "./config.ts";
+import type { Variables } from "./config.ts";
 import type { PurchaseDoc } from "./purchase.ts";
 
 const DEFAULT_DB = "purchases";
 const COLLECTION = "purchases";
 
 export function createMongoClient(
-  config: Pick<Config, "MONGODB_URI" | "MONGODB_TIMEOUT_MS">,
+  config: Pick<Variables, "MONGODB_URI" | "MONGODB_TIMEOUT_MS">,
   maxPoolSize = 20,
 ) {
   return new MongoClient(config.MONGODB_URI, {

@@ -9,10 +9,11 @@ import { createApp as createCustomerManagement } from "../customer-management/ap
 import { managementApiDocument } from "../customer-management/openapi.ts";
 import { createApp as createItems } from "../items/app.ts";
 import { createApp as createUserPurchases } from "../user-purchases/app.ts";
+import { ERROR_CATALOG, type ErrorCode } from "./errors.ts";
 import type { Admin } from "./kafka.ts";
 import { createLogger } from "./logging.ts";
 import { createRegistry } from "./metrics.ts";
-import { toOpenApiPath } from "./openapi.ts";
+import { errorDescriptions, toOpenApiPath } from "./openapi.ts";
 import type { PurchaseDoc } from "./purchase.ts";
 
 // Apps built only to list their routes and serve their documents: no request reaches a dependency.
@@ -95,6 +96,34 @@ describe("OpenAPI documents", () => {
           assert.deepEqual(responses["500"]?.content["application/json"]?.schema, {
             $ref: "#/components/schemas/Error",
           });
+        }
+      }
+    }
+  });
+});
+
+type Response = { description: string; content?: Record<string, { schema?: { $ref?: string } }> };
+
+describe("OpenAPI error descriptions", () => {
+  test("When an operation answers error codes, then each status is described by the catalog's meanings", () => {
+    const { validation_failed, invalid_json, internal } = ERROR_CATALOG;
+    assert.deepEqual(errorDescriptions({ validation_failed: true, invalid_json: "A note." }), {
+      400: `\`validation_failed\`: ${validation_failed.meaning} \`invalid_json\`: ${invalid_json.meaning} A note.`,
+      500: `\`internal\`: ${internal.meaning}`,
+    });
+  });
+
+  test("When a document describes an error status, then every code it names is the catalog's with that status", () => {
+    for (const doc of Object.values(documents)) {
+      for (const item of Object.values(doc.paths) as Record<string, { responses: object }>[]) {
+        for (const op of Object.values(item)) {
+          for (const [status, r] of Object.entries(op.responses as Record<string, Response>)) {
+            // A 503 /health is a documented answer of its own, not an error.
+            if (r.content?.["application/json"]?.schema?.$ref !== "#/components/schemas/Error") continue;
+            const codes = [...r.description.matchAll(/`([a-z_]+)`: /g)].map((m) => m[1] as ErrorCode);
+            assert.ok(codes.length > 0, `${status}: ${r.description}`);
+            for (const code of codes) assert.equal(ERROR_CATALOG[code]?.status, Number(status), code);
+          }
         }
       }
     }

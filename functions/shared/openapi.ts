@@ -5,7 +5,8 @@ import { type ConversionConfig, toJsonSchema, toJsonSchemaDefs } from "@valibot/
 import type { Hono } from "hono";
 import * as v from "valibot";
 import { ErrorSchema } from "./api-schemas.ts";
-import type { Env } from "./app.ts";
+import type { AppEnv } from "./app.ts";
+import { ERROR_CATALOG, type ErrorCode } from "./errors.ts";
 import { docsPage } from "./openapi-page.ts";
 
 type Schema = v.GenericSchema;
@@ -31,8 +32,11 @@ export interface OperationSpec {
   /** A required application/json body, by what the client sends (input type). */
   body?: Schema;
   responses: Record<number, ResponseSpec>;
-  /** Error statuses this operation can answer, with when; every operation can also answer 500. */
-  errors: Record<number, string>;
+  /**
+   * The error codes this operation can answer (`true`, or a note on this operation's case); each is
+   * described from the error catalog under its status. Every operation can also answer `internal`.
+   */
+  errors: Partial<Record<ErrorCode, true | string>>;
 }
 
 export interface ApiSpec {
@@ -48,6 +52,17 @@ export interface ApiSpec {
 const RETRY_AFTER = {
   "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "integer", minimum: 0 } },
 };
+
+/** Status -> its description: each code the operation answers with it, with the catalog's meaning. */
+export function errorDescriptions(errors: OperationSpec["errors"]): Record<number, string> {
+  const byStatus: Record<number, string[]> = {};
+  for (const [code, note] of Object.entries({ ...errors, internal: true }) as [ErrorCode, true | string][]) {
+    const { status, meaning } = ERROR_CATALOG[code];
+    const line = `\`${code}\`: ${meaning}${note === true ? "" : ` ${note}`}`;
+    byStatus[status] = [...(byStatus[status] ?? []), line];
+  }
+  return Object.fromEntries(Object.entries(byStatus).map(([status, lines]) => [status, lines.join(" ")]));
+}
 
 /** `/users/:id` -> `/users/{id}` */
 export const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
@@ -90,7 +105,7 @@ export function buildDocument(spec: ApiSpec) {
   const operation = (op: OperationSpec) => {
     const responses: Record<string, unknown> = {};
     for (const [status, r] of Object.entries(op.responses)) responses[status] = response(r);
-    for (const [status, when] of Object.entries({ ...op.errors, 500: "`internal`: an unexpected error." })) {
+    for (const [status, when] of Object.entries(errorDescriptions(op.errors))) {
       const r = response({ description: when, schema: ErrorSchema });
       responses[status] = status === "503" ? { ...r, headers: RETRY_AFTER } : r;
     }
@@ -152,7 +167,7 @@ export const docsPaths: ApiSpec["paths"] = {
 };
 
 /** Serves the document at GET /openapi.json and its page at GET /docs. */
-export function serveDocs(app: Hono<Env>, document: { info: { title: string } }) {
+export function serveDocs(app: Hono<AppEnv>, document: { info: { title: string } }) {
   const body = JSON.stringify(document);
   const page = docsPage(document.info.title);
   app.get("/openapi.json", (c) => {

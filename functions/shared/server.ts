@@ -8,14 +8,15 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import type { Registry } from "prom-client";
-import { type Config, ConfigError, loadConfig } from "./config.ts";
+import type * as v from "valibot";
+import { ConfigError, type FunctionVariables, parseEnv } from "./config.ts";
 import { announceListening } from "./listening.ts";
 import { createLogger, errorFields, type Logger } from "./logging.ts";
 import { createRegistry } from "./metrics.ts";
 import { startTracing } from "./tracing.ts";
 
-export interface FunctionContext {
-  config: Config;
+export interface FunctionContext<C> {
+  config: C;
   logger: Logger;
   registry: Registry;
   ready: () => boolean;
@@ -30,10 +31,15 @@ export interface BuiltFunction {
   ready?: Promise<unknown>;
 }
 
-export async function runFunction(name: string, build: (ctx: FunctionContext) => Promise<BuiltFunction>) {
-  let config: Config;
+/** Runs a function with the config its schema parses (functionConfig(): runFunction's variables and its own). */
+export async function runFunction<C extends FunctionVariables>(
+  name: string,
+  configSchema: v.GenericSchema<unknown, C>,
+  build: (ctx: FunctionContext<C>) => Promise<BuiltFunction>,
+) {
+  let config: C;
   try {
-    config = loadConfig();
+    config = parseEnv(configSchema);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${name}: configuration error: ${err.message}\n`);

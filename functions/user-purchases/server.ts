@@ -1,7 +1,8 @@
 import { runFunction } from "../shared/server.ts";
 import { createApp } from "./app.ts";
+import { configSchema } from "./config.ts";
 
-await runFunction("user-purchases", async ({ config, logger, registry, ready }) => ({
+await runFunction("user-purchases", configSchema, async ({ config, logger, registry, ready }) => ({
   app: createApp({
     logger,
     registry,

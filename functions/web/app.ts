@@ -6,7 +6,10 @@ import { join } from "node:path";
 import { serveStatic } from "@hono/node-server/serve-static";
 import type { Context } from "hono";
 import { etag } from "hono/etag";
+import * as v from "valibot";
 import { type BaseDeps, createBaseApp } from "../shared/app.ts";
+import { parseEnv } from "../shared/config.ts";
+import { configSchema } from "./config.ts";
 
 export interface WebDeps extends BaseDeps {
   /** The folder holding index.html, styles.css and js/. */
@@ -16,20 +19,8 @@ export interface WebDeps extends BaseDeps {
 }
 
 /** API_BASE_URL as the page needs it: "" or an absolute http(s) URL without a trailing slash. */
-export function parseApiBaseUrl(raw: string | undefined): string {
-  const value = (raw ?? "").trim();
-  if (value === "") return "";
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new Error(`invalid API_BASE_URL=${JSON.stringify(value)}: must be empty or an absolute URL`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new Error(`invalid API_BASE_URL=${JSON.stringify(value)}: must be an http(s) URL`);
-  }
-  return value.replace(/\/+$/, "");
-}
+export const parseApiBaseUrl = (raw: string | undefined): string =>
+  parseEnv(v.object({ API_BASE_URL: configSchema.entries.API_BASE_URL }), { API_BASE_URL: raw }).API_BASE_URL;
 
 /** The first folder that has an index.html: WEB_ROOT, next to a bundle, or the repository's web/. */
 export function findWebRoot(candidates: (string | undefined)[]): string {

@@ -1,19 +1,18 @@
-// The web page's server. API_BASE_URL (where the page sends API calls; empty = same origin, as
-// behind the cluster ingress) and WEB_ROOT are read here, the one place that knows about them.
+// The web page's server: API_BASE_URL (where the page sends API calls) and WEB_ROOT (./config.ts).
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runFunction } from "../shared/server.ts";
-import { createApp, findWebRoot, parseApiBaseUrl } from "./app.ts";
+import { createApp, findWebRoot } from "./app.ts";
+import { configSchema } from "./config.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-await runFunction("web", async ({ logger, registry, ready }) => {
-  let apiBaseUrl: string;
+await runFunction("web", configSchema, async ({ config, logger, registry, ready }) => {
+  const apiBaseUrl = config.API_BASE_URL;
   let webRoot: string;
   try {
-    apiBaseUrl = parseApiBaseUrl(process.env.API_BASE_URL);
     // Source: functions/web -> ../../web; a bundle: web/ next to index.mjs (or WEB_ROOT).
-    webRoot = findWebRoot([process.env.WEB_ROOT, join(here, "web"), join(here, "../../web")]);
+    webRoot = findWebRoot([config.WEB_ROOT, join(here, "web"), join(here, "../../web")]);
   } catch (err) {
     process.stderr.write(`web: configuration error: ${(err as Error).message}\n`);
     process.exit(1);

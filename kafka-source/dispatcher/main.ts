@@ -5,36 +5,23 @@
 //
 //   node --import tsx kafka-source/dispatcher/main.ts
 //
-// Environment (all optional except a sink URL when spec.sink is a ref, as in our manifest):
-//   KAFKA_SOURCE_MANIFEST        manifest path (default kafka-source/kafka-source.yaml)
-//   KAFKA_BOOTSTRAP_SERVERS      comma list of host:port, replaces spec.bootstrapServers
-//   KAFKA_SOURCE_TOPICS          comma list, replaces spec.topics
-//   KAFKA_SOURCE_GROUP           replaces spec.consumerGroup
-//   KAFKA_SOURCE_SINK_URL        the sink's URL (required unless spec.sink.uri is an absolute URL)
-//   KAFKA_SOURCE_DLQ             kafka:<topic> | http(s)://… | none; default from
-//                                spec.delivery.deadLetterSink: its uri, or for a KafkaSink ref
-//                                kafka:$KAFKA_DLQ_TOPIC (default: the KafkaSink's name, purchases-dlq)
-//   KAFKA_SOURCE_ORDERING        ordered | unordered, replaces spec.ordering
-//   KAFKA_SOURCE_INITIAL_OFFSET  earliest | latest, replaces spec.initialOffset
-//   KAFKA_SOURCE_MAX_IN_FLIGHT   deliveries in flight per consumer (default 50 = max.poll.records)
-//   KAFKA_SOURCE_COMMIT_INTERVAL_MS  how often completed offsets are committed (default 200)
-//   KAFKA_SOURCE_SESSION_TIMEOUT_MS  consumer group session timeout (default 10000)
-//   KAFKA_SOURCE_MAX_POLL_INTERVAL_MS  max.poll.interval.ms (default 300000, at least the session timeout)
-//   KAFKA_SOURCE_RDKAFKA_DEBUG   librdkafka debug contexts (e.g. consumer,fetch), logged at debug
-//   LOG_LEVEL                    debug | info | warn | error | silent (default info)
-//   PORT                         /metrics, /healthz, /readyz (default 8106; 0 = any free port)
+// Environment: the README's Configuration table (the rows "Read by" dispatcher), checked by
+// manifest.ts DispatcherEnvSchema; all optional except a sink URL when spec.sink is a ref, as in our
+// manifest. Blank means unset.
 // SIGTERM/SIGINT: stop fetching, finish the deliveries in flight (no new retries; each bounded by
 // the delivery timeout), commit, leave the group, exit 0.
+
+import { ConfigError } from "../../functions/shared/config.ts";
 import { createLogger, errorFields } from "../../functions/shared/logging.ts";
-import { type DispatcherConfig, loadConfig, ManifestError } from "./manifest.ts";
+import { type DispatcherConfig, loadDispatcherConfig } from "./manifest.ts";
 import { startKafkaSource } from "./start.ts";
 
 const boot = createLogger("info", { service: "kafka-source" });
 let config: DispatcherConfig;
 try {
-  config = loadConfig(process.env);
+  config = loadDispatcherConfig(process.env);
 } catch (err) {
-  if (err instanceof ManifestError) boot.error(err.message);
+  if (err instanceof ConfigError) boot.error(err.message);
   else boot.error("cannot load the configuration", errorFields(err));
   process.exit(1);
 }

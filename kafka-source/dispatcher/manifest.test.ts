@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { parseDuration } from "./duration.ts";
-import { loadConfig, ManifestError, resolveConfig } from "./manifest.ts";
+import { loadDispatcherConfig, ManifestError, resolveConfig } from "./manifest.ts";
 
 const real = readFileSync(new URL("../kafka-source.yaml", import.meta.url), "utf8");
 const sinkEnv = { KAFKA_SOURCE_SINK_URL: "http://localhost:8103/" };
@@ -120,7 +120,7 @@ describe("manifest", () => {
       () => resolveConfig(minimal(""), { KAFKA_SOURCE_ORDERING: "random" }),
       /KAFKA_SOURCE_ORDERING/,
     );
-    assert.throws(() => loadConfig({ KAFKA_SOURCE_MANIFEST: "/nonexistent.yaml" }), /cannot read/);
+    assert.throws(() => loadDispatcherConfig({ KAFKA_SOURCE_MANIFEST: "/nonexistent.yaml" }), /cannot read/);
   });
 
   test("When durations are ISO-8601, then they parse to milliseconds", () => {

@@ -5,6 +5,14 @@
 import { readFileSync } from "node:fs";
 import * as v from "valibot";
 import { parse as parseYaml } from "yaml";
+import {
+  ConfigError,
+  type EnvVars,
+  fields,
+  isHttpUrl,
+  kinds,
+  parseEnv,
+} from "../../functions/shared/config.ts";
 import type { Level } from "../../functions/shared/logging.ts";
 import { parseDuration } from "./duration.ts";
 import { type Manifest, ManifestSchema } from "./schema.ts";
@@ -36,15 +44,56 @@ export interface DispatcherConfig {
   ceOverrides: Record<string, string>;
   port: number;
   logLevel: Level;
+  /** K_REVISION: the metrics' revision label. */
+  revision?: string;
 }
 
-export class ManifestError extends Error {}
-const DEFAULT_MANIFEST = "kafka-source/kafka-source.yaml";
-type Env = Record<string, string | undefined>;
+export class ManifestError extends ConfigError {}
+export const DEFAULT_MANIFEST = "kafka-source/kafka-source.yaml";
+
+/**
+ * The variables the dispatcher reads (main.ts says what each does). Unset or blank, the manifest's
+ * value (or KafkaSource's default) holds.
+ */
+export const DispatcherEnvSchema = v.object({
+  KAFKA_SOURCE_MANIFEST: v.optional(kinds.text(), DEFAULT_MANIFEST),
+  KAFKA_BOOTSTRAP_SERVERS: v.optional(v.unwrap(fields.KAFKA_BOOTSTRAP_SERVERS)),
+  KAFKA_SOURCE_TOPICS: v.optional(v.pipe(kinds.list(), v.minLength(1, "must list at least one topic"))),
+  KAFKA_SOURCE_GROUP: v.optional(kinds.name()),
+  KAFKA_SOURCE_SINK_URL: v.optional(kinds.httpUrl()),
+  KAFKA_SOURCE_DLQ: v.optional(
+    v.pipe(
+      kinds.text(),
+      v.check(
+        (s) => s === "none" || /^kafka:[A-Za-z0-9._-]{1,249}$/.test(s) || isHttpUrl(s),
+        "must be kafka:<topic>, an http(s) URL, or none",
+      ),
+    ),
+  ),
+  KAFKA_DLQ_TOPIC: v.optional(v.unwrap(fields.KAFKA_DLQ_TOPIC)),
+  KAFKA_SOURCE_ORDERING: v.optional(kinds.oneOf(["ordered", "unordered"])),
+  KAFKA_SOURCE_INITIAL_OFFSET: v.optional(kinds.oneOf(["earliest", "latest"])),
+  KAFKA_SOURCE_MAX_IN_FLIGHT: v.optional(kinds.wholeNumber(1, 100_000), "50"),
+  KAFKA_SOURCE_COMMIT_INTERVAL_MS: v.optional(kinds.wholeNumber(10, 3_600_000), "200"),
+  KAFKA_SOURCE_SESSION_TIMEOUT_MS: v.optional(kinds.wholeNumber(1000, 3_600_000), "10000"),
+  // librdkafka's default, as the Java consumer's; librdkafka refuses one below the session timeout.
+  KAFKA_SOURCE_MAX_POLL_INTERVAL_MS: v.optional(kinds.wholeNumber(1000, 86_400_000), "300000"),
+  KAFKA_SOURCE_RDKAFKA_DEBUG: v.optional(kinds.text()),
+  PORT: v.optional(v.unwrap(fields.PORT), "8106"),
+  LOG_LEVEL: fields.LOG_LEVEL,
+  K_REVISION: fields.K_REVISION,
+});
+
+/** Blank counts as unset: an override left empty in a shell keeps the manifest's value. */
+const parseDispatcherEnv = (env: EnvVars) =>
+  parseEnv(DispatcherEnvSchema, Object.fromEntries(Object.entries(env).filter(([, x]) => x?.trim())));
 
 /** Reads and resolves the manifest named by KAFKA_SOURCE_MANIFEST (default kafka-source/kafka-source.yaml). */
-export function loadConfig(env: Env = process.env, read = (p: string) => readFileSync(p, "utf8")) {
-  const path = env.KAFKA_SOURCE_MANIFEST || DEFAULT_MANIFEST;
+export function loadDispatcherConfig(
+  env: EnvVars = process.env,
+  read = (p: string) => readFileSync(p, "utf8"),
+) {
+  const path = parseDispatcherEnv(env).KAFKA_SOURCE_MANIFEST;
   let yaml: string;
   try {
     yaml = read(path);
@@ -54,8 +103,8 @@ export function loadConfig(env: Env = process.env, read = (p: string) => readFil
   return resolveConfig(yaml, env, path);
 }
 
-/** Pure: manifest text + environment -> config. Throws ManifestError naming the bad field or variable. */
-export function resolveConfig(yaml: string, env: Env, path = DEFAULT_MANIFEST): DispatcherConfig {
+/** Pure: manifest text + environment -> config. Throws a ConfigError naming the bad field or variable. */
+export function resolveConfig(yaml: string, rawEnv: EnvVars, path = DEFAULT_MANIFEST): DispatcherConfig {
   let doc: unknown;
   try {
     doc = parseYaml(yaml);
@@ -68,58 +117,41 @@ export function resolveConfig(yaml: string, env: Env, path = DEFAULT_MANIFEST): 
     const at = issue.path?.map((p) => String(p.key)).join(".") || "(document)";
     throw new ManifestError(`${path}: ${at}: ${issue.message}`);
   }
+  const env = parseDispatcherEnv(rawEnv);
   const m = parsed.output;
   const { spec } = m;
   const delivery = spec.delivery;
-  const fail = (name: string, msg: string): never => {
-    throw new ManifestError(`invalid ${name}=${JSON.stringify(env[name])}: ${msg}`);
-  };
-  const pick = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
-    const value = env[name]?.trim();
-    if (!value) return fallback;
-    return allowed.includes(value as T) ? (value as T) : fail(name, `must be one of ${allowed.join(", ")}`);
-  };
-  const int = (name: string, fallback: number, min: number) => {
-    const value = env[name]?.trim();
-    if (!value) return fallback;
-    return /^\d+$/.test(value) && Number(value) >= min
-      ? Number(value)
-      : fail(name, `must be a whole number >= ${min}`);
-  };
-  const list = (name: string, fallback: string[]) => {
-    const items = (env[name] ?? "").split(",").map((s) => s.trim());
-    return items.some(Boolean) ? items.filter(Boolean) : fallback;
-  };
 
-  const sink = env.KAFKA_SOURCE_SINK_URL?.trim() || absoluteUri(spec.sink.uri);
+  const sink = env.KAFKA_SOURCE_SINK_URL || absoluteUri(spec.sink.uri);
   if (!sink) {
     throw new ManifestError(
       `${path}: spec.sink is a ${spec.sink.ref?.kind} ref with no local address: set KAFKA_SOURCE_SINK_URL`,
     );
   }
-  if (!isHttpUrl(sink)) fail("KAFKA_SOURCE_SINK_URL", "must be an http(s) URL");
-  const sessionTimeoutMs = int("KAFKA_SOURCE_SESSION_TIMEOUT_MS", 10_000, 1000);
-  // librdkafka's default, as the Java consumer's; librdkafka refuses one below the session timeout.
-  const maxPollIntervalMs = int("KAFKA_SOURCE_MAX_POLL_INTERVAL_MS", 300_000, sessionTimeoutMs);
+  if (env.KAFKA_SOURCE_MAX_POLL_INTERVAL_MS < env.KAFKA_SOURCE_SESSION_TIMEOUT_MS) {
+    throw new ManifestError(
+      `invalid KAFKA_SOURCE_MAX_POLL_INTERVAL_MS="${env.KAFKA_SOURCE_MAX_POLL_INTERVAL_MS}": must be at least KAFKA_SOURCE_SESSION_TIMEOUT_MS (${env.KAFKA_SOURCE_SESSION_TIMEOUT_MS})`,
+    );
+  }
 
   return {
     manifestPath: path,
     source: { namespace: m.metadata.namespace, name: m.metadata.name },
     // Knative generates a group id when none is set; locally a stable name keeps restarts resumable.
     group:
-      env.KAFKA_SOURCE_GROUP?.trim() ||
+      env.KAFKA_SOURCE_GROUP ||
       spec.consumerGroup ||
       `kafkasource-${m.metadata.namespace}-${m.metadata.name}`,
-    topics: list("KAFKA_SOURCE_TOPICS", spec.topics),
-    bootstrapServers: list("KAFKA_BOOTSTRAP_SERVERS", spec.bootstrapServers),
-    initialOffset: pick("KAFKA_SOURCE_INITIAL_OFFSET", ["earliest", "latest"], spec.initialOffset),
-    ordering: pick("KAFKA_SOURCE_ORDERING", ["ordered", "unordered"], spec.ordering),
+    topics: env.KAFKA_SOURCE_TOPICS ?? spec.topics,
+    bootstrapServers: env.KAFKA_BOOTSTRAP_SERVERS ?? spec.bootstrapServers,
+    initialOffset: env.KAFKA_SOURCE_INITIAL_OFFSET ?? spec.initialOffset,
+    ordering: env.KAFKA_SOURCE_ORDERING ?? spec.ordering,
     consumers: spec.consumers,
-    maxInFlight: int("KAFKA_SOURCE_MAX_IN_FLIGHT", 50, 1),
-    commitIntervalMs: int("KAFKA_SOURCE_COMMIT_INTERVAL_MS", 200, 10),
-    sessionTimeoutMs,
-    maxPollIntervalMs,
-    rdkafkaDebug: env.KAFKA_SOURCE_RDKAFKA_DEBUG?.trim() || undefined,
+    maxInFlight: env.KAFKA_SOURCE_MAX_IN_FLIGHT,
+    commitIntervalMs: env.KAFKA_SOURCE_COMMIT_INTERVAL_MS,
+    sessionTimeoutMs: env.KAFKA_SOURCE_SESSION_TIMEOUT_MS,
+    maxPollIntervalMs: env.KAFKA_SOURCE_MAX_POLL_INTERVAL_MS,
+    rdkafkaDebug: env.KAFKA_SOURCE_RDKAFKA_DEBUG,
     delivery: {
       retry: delivery.retry,
       // Knative's DeliverySpec defaults backoffPolicy to exponential.
@@ -128,39 +160,31 @@ export function resolveConfig(yaml: string, env: Env, path = DEFAULT_MANIFEST): 
       timeoutMs: delivery.timeout ? parseDuration(delivery.timeout) : 600_000,
     },
     sink,
-    deadLetter: deadLetterOf(spec.delivery.deadLetterSink, env, path, fail),
+    deadLetter: deadLetterOf(spec.delivery.deadLetterSink, env, path),
     ceOverrides: spec.ceOverrides?.extensions ?? {},
-    port: int("PORT", 8106, 0),
-    logLevel: pick("LOG_LEVEL", ["debug", "info", "warn", "error", "silent"], "info"),
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+    revision: env.K_REVISION,
   };
 }
 
 function deadLetterOf(
   dls: Manifest["spec"]["delivery"]["deadLetterSink"],
-  env: Env,
+  env: v.InferOutput<typeof DispatcherEnvSchema>,
   path: string,
-  fail: (name: string, msg: string) => never,
 ): DeadLetterTarget | undefined {
-  const override = env.KAFKA_SOURCE_DLQ?.trim();
+  const override = env.KAFKA_SOURCE_DLQ;
   if (override === "none") return undefined;
-  if (override) {
-    if (override.startsWith("kafka:") && /^[A-Za-z0-9._-]{1,249}$/.test(override.slice(6))) {
-      return { kind: "kafka", topic: override.slice(6) };
-    }
-    return isHttpUrl(override)
-      ? { kind: "http", url: override }
-      : fail("KAFKA_SOURCE_DLQ", "must be kafka:<topic>, an http(s) URL, or none");
-  }
+  if (override?.startsWith("kafka:")) return { kind: "kafka", topic: override.slice(6) };
+  if (override) return { kind: "http", url: override };
   if (!dls) return undefined;
   const uri = absoluteUri(dls.uri);
   if (uri) return { kind: "http", url: uri };
   // A KafkaSink dead-letter sink produces to its topic; locally we produce there directly.
-  if (dls.ref?.kind === "KafkaSink")
-    return { kind: "kafka", topic: env.KAFKA_DLQ_TOPIC?.trim() || dls.ref.name };
+  if (dls.ref?.kind === "KafkaSink") return { kind: "kafka", topic: env.KAFKA_DLQ_TOPIC || dls.ref.name };
   throw new ManifestError(
     `${path}: spec.delivery.deadLetterSink is a ${dls.ref?.kind} ref with no local address: set KAFKA_SOURCE_DLQ`,
   );
 }
 
-const isHttpUrl = (s: string) => /^https?:\/\/[^\s/]+/.test(s) && URL.canParse(s);
 const absoluteUri = (uri: string | undefined) => (uri && isHttpUrl(uri) ? uri : undefined);

@@ -26,7 +26,7 @@ export interface StartOptions {
 
 export async function startKafkaSource(config: DispatcherConfig, log: Logger, opts: StartOptions = {}) {
   const { abort = new AbortController().signal } = opts;
-  const registry = createRegistry({ service: "kafka-source", revision: process.env.K_REVISION });
+  const registry = createRegistry({ service: "kafka-source", revision: config.revision });
   const scheduler = new Scheduler<KafkaRecord>({
     ordering: config.ordering,
     maxInFlight: config.maxInFlight,

@@ -2,7 +2,7 @@
 // address was given and it is not running yet), the machine, and the local store/broker processes.
 import { spawnSync } from "node:child_process";
 import { cpus, loadavg, totalmem } from "node:os";
-import type { Config } from "../../functions/shared/config.ts";
+import type { Variables } from "../../functions/shared/config.ts";
 import { withAdmin } from "../../harness/kafka.ts";
 import { ROOT } from "../../harness/root.ts";
 import { listenerPid } from "./procs.ts";
@@ -32,7 +32,7 @@ export function startLocalStack(say: Say): () => void {
   };
 }
 
-export async function describeEnvironment(config: Config) {
+export async function describeEnvironment(config: Variables) {
   await withAdmin((admin) => admin.listTopics({ timeout: 10_000 }), config.KAFKA_BOOTSTRAP_SERVERS).catch(
     (err: Error) => {
       throw new Error(`Kafka at ${config.KAFKA_BOOTSTRAP_SERVERS} is not reachable: ${err.message}`);

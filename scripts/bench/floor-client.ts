@@ -7,14 +7,14 @@
 // --set KAFKA_SOURCE_MAX_IN_FLIGHT=... moves the floor with the pipeline.
 import { Agent, request } from "node:http";
 import { toHttpBinary } from "../../kafka-source/dispatcher/binding.ts";
-import { loadConfig } from "../../kafka-source/dispatcher/manifest.ts";
+import { loadDispatcherConfig } from "../../kafka-source/dispatcher/manifest.ts";
 import { toCloudEvent } from "../../kafka-source/dispatcher/mapping.ts";
 import { seedRecord } from "./records.ts";
 
 const [url = "", requestsArg = "20000", warmArg = "2000"] = process.argv.slice(2);
 const requests = Number(requestsArg);
 const warm = Number(warmArg);
-const config = loadConfig({ ...process.env, KAFKA_SOURCE_SINK_URL: url });
+const config = loadDispatcherConfig({ ...process.env, KAFKA_SOURCE_SINK_URL: url });
 const concurrency = config.maxInFlight;
 // delivery.ts: `new http.Agent({ keepAlive: true })`, one per protocol.
 const agent = new Agent({ keepAlive: true });

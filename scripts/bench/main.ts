@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../../functions/shared/config.ts";
+import { systemConfig } from "../../functions/shared/config.ts";
 import { listFunctions, ROOT } from "../../harness/root.ts";
 import { parseBenchArgs, USAGE, UsageError } from "./args.ts";
 import { coldstartFigure } from "./coldstart.ts";
@@ -58,7 +58,7 @@ if (args.help) {
 }
 
 const startedAt = new Date();
-const config = loadConfig({ ...process.env, LOG_LEVEL: "silent" });
+const config = systemConfig({ ...process.env, LOG_LEVEL: "silent" });
 const log = sayer("bench");
 const workDir = mkdtempSync(join(tmpdir(), "purchase-bench-"));
 let stopStack = () => {};

@@ -7,6 +7,7 @@ import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createGroupReader, type GroupReader } from "../../functions/customer-management/lag.ts";
+import { ERROR_CATALOG, type ErrorCode } from "../../functions/shared/errors.ts";
 import { createAdmin, createKafka } from "../../functions/shared/kafka.ts";
 import { freshDatabase } from "../../harness/mongo.ts";
 import { isolatedPipeline, unique } from "../../harness/names.ts";
@@ -155,6 +156,11 @@ describe(`bad-input campaign (seed ${SEED})`, () => {
           assert.equal(typeof body.error, "string", shown);
           assert.equal(typeof body.message, "string", shown);
           if (c.error) assert.equal(body.error, c.error, shown);
+          assert.equal(
+            ERROR_CATALOG[body.error as ErrorCode]?.status,
+            res.status,
+            `not the catalog's: ${shown}`,
+          );
           assert.equal(changed, undefined, `${changed}: ${shown}`);
         });
       }

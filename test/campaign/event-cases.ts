@@ -217,8 +217,8 @@ export function eventCases(rng: Rng, runId: string): Case[] {
 
   // Batched mode is not accepted (KafkaSource sends one event per request).
   const batch = { "content-type": "application/cloudevents-batch+json" };
-  add("batch of one event", batch, json([event()]));
-  add("batch: not JSON", batch, utf8("["));
-  add("batch of numbers", batch, json([1, 2]));
+  add("batch of one event", batch, json([event()]), "invalid_event");
+  add("batch: not JSON", batch, utf8("["), "invalid_event");
+  add("batch of numbers", batch, json([1, 2]), "invalid_event");
   return cases;
 }

@@ -1,12 +1,11 @@
 // The manifests agree with the code and with each other: one Knative Service per function, only
-// variables functions/shared/config.ts reads, the KafkaSource's references resolve, and ports,
+// variables the function's config parser reads, the KafkaSource's references resolve, and ports,
 // probes, security and autoscaling are what the README's "Deploy to Knative" describes.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, test } from "node:test";
-import { ConfigSchema, loadConfig } from "../../functions/shared/config.ts";
-import { listFunctions, ROOT } from "../../harness/root.ts";
+import { parseEnv, systemConfig, variablesOf } from "../../functions/shared/config.ts";
+import { listFunctions } from "../../harness/root.ts";
+import { functionConfigs } from "../docs/parsers.ts";
 import { find, knativeServices, loadObjects, NAMESPACE, type Obj, ofKind, parseFile } from "./manifests.ts";
 import { KAFKA_SOURCE_AUTOSCALING, KNATIVE_AUTOSCALING_KEYS } from "./schemas.ts";
 
@@ -25,12 +24,15 @@ const source = find(objects, "sources.knative.dev/v1", "KafkaSource", "purchases
 
 const CUSTOMER_FACING = ["buy", "items", "user-purchases", "web"];
 const INTERNAL = ["customer-management", "purchase-persist"];
-const CONFIG_KEYS = new Set(Object.keys(ConfigSchema.entries));
+const configs = await functionConfigs();
+const configOf = (name: string) => {
+  const schema = configs.get(name);
+  assert.ok(schema, `functions/${name}/config.ts has no configSchema`);
+  return schema;
+};
 const RESERVED = ["PORT", "K_SERVICE", "K_REVISION", "K_CONFIGURATION"];
 /** queue-proxy's drain before the app gets SIGTERM (knative/serving pkg/queue/sharedmain). */
 const QUEUE_PROXY_DRAIN_MS = 30_000;
-
-const serverSource = (name: string) => readFileSync(join(ROOT, "functions", name, "server.ts"), "utf8");
 
 describe("deploy manifests: functions and services", () => {
   test("When a function folder has a server.ts, then it has exactly one Knative Service and a bundle entry", async () => {
@@ -98,7 +100,7 @@ describe("deploy manifests: functions and services", () => {
   test("When a revision stops, then its grace period covers queue-proxy's drain plus the app's shutdown", () => {
     // Knative sets terminationGracePeriodSeconds to the revision's timeoutSeconds; the app gets
     // SIGTERM only after queue-proxy has drained, then needs up to SHUTDOWN_TIMEOUT_MS.
-    const shutdownMs = loadConfig({ ...configMap?.data }).SHUTDOWN_TIMEOUT_MS;
+    const shutdownMs = systemConfig({ ...configMap?.data }).SHUTDOWN_TIMEOUT_MS;
     for (const s of services) {
       const timeout = s.spec.template.spec.timeoutSeconds;
       assert.ok(typeof timeout === "number", `${s.metadata.name}: timeoutSeconds is not set`);
@@ -108,20 +110,37 @@ describe("deploy manifests: functions and services", () => {
 });
 
 describe("deploy manifests: environment", () => {
-  test("When a manifest sets an environment variable, then config.ts reads it and none is Knative-reserved", () => {
+  test("When a manifest sets an environment variable, then a function it reaches reads it and none is Knative-reserved", () => {
     assert.ok(configMap && secretTemplate, "purchases-config and the mongodb-secret template exist");
-    const set = new Map<string, string>();
-    for (const key of Object.keys(configMap.data)) set.set(key, "ConfigMap purchases-config");
-    for (const key of Object.keys(secretTemplate.stringData ?? {})) set.set(key, "Secret mongodb-secret");
+    // The ConfigMap is shared (envFrom): each key must be read by some function that gets it.
+    const readers = new Map<string, string[]>();
     for (const s of services) {
-      for (const e of container(s).env ?? []) set.set(e.name, `Service ${s.metadata.name}`);
+      const name = s.metadata.name;
+      const reads = variablesOf(configOf(name));
+      if ((container(s).envFrom ?? []).some((f: Obj) => f.configMapRef)) {
+        for (const key of reads) readers.set(key, [...(readers.get(key) ?? []), name]);
+      }
+      // A variable set on one Service is for that function alone.
+      for (const e of container(s).env ?? []) {
+        assert.ok(
+          reads.includes(e.name),
+          `Service ${name} sets ${e.name}, which functions/${name}/config.ts does not read`,
+        );
+        assert.ok(!RESERVED.includes(e.name), `Service ${name} sets ${e.name}, which Knative sets`);
+      }
     }
-    for (const [name, where] of set) {
+    for (const key of Object.keys(configMap.data)) {
       assert.ok(
-        CONFIG_KEYS.has(name),
-        `${where} sets ${name}, which functions/shared/config.ts does not read`,
+        readers.has(key),
+        `ConfigMap purchases-config sets ${key}, which no function that gets it reads`,
       );
-      assert.ok(!RESERVED.includes(name), `${where} sets ${name}, which Knative sets`);
+      assert.ok(!RESERVED.includes(key), `ConfigMap purchases-config sets ${key}, which Knative sets`);
+    }
+    for (const key of Object.keys(secretTemplate.stringData ?? {})) {
+      assert.ok(
+        readers.has(key) || [...configs.values()].some((c) => variablesOf(c).includes(key)),
+        `Secret mongodb-secret holds ${key}, which no function reads`,
+      );
     }
   });
 
@@ -149,13 +168,13 @@ describe("deploy manifests: environment", () => {
       for (const e of container(s).env ?? []) {
         env[e.name] = e.value ?? secretTemplate?.stringData?.[e.valueFrom?.secretKeyRef?.key];
       }
-      assert.doesNotThrow(() => loadConfig(env), s.metadata.name);
+      assert.doesNotThrow(() => parseEnv(configOf(s.metadata.name), env), s.metadata.name);
     }
   });
 
-  test("When a function uses MongoDB, then it and only it gets MONGODB_URI from the Secret", () => {
+  test("When a function reads MONGODB_URI, then it and only it gets it from the Secret", () => {
     for (const s of services) {
-      const usesMongo = /shared\/mongo\.ts/.test(serverSource(s.metadata.name));
+      const usesMongo = variablesOf(configOf(s.metadata.name)).includes("MONGODB_URI");
       const uri = (container(s).env ?? []).find((e: Obj) => e.name === "MONGODB_URI");
       assert.equal(Boolean(uri?.valueFrom?.secretKeyRef), usesMongo, s.metadata.name);
     }
@@ -199,7 +218,11 @@ describe("deploy manifests: Kafka", () => {
       data.KAFKA_GROUP_ID,
       "the management API reports this group's lag",
     );
-    assert.equal(sink.spec.topic, data.KAFKA_DLQ_TOPIC);
+    assert.equal(
+      sink.spec.topic,
+      systemConfig({}).KAFKA_DLQ_TOPIC,
+      "the local tools' default dead-letter topic",
+    );
     assert.equal(sink.spec.contentMode, "binary");
   });
 
@@ -209,7 +232,8 @@ describe("deploy manifests: Kafka", () => {
     assert.ok(m, `${host} is not a Strimzi bootstrap Service address`);
     const [, cluster, namespace] = m;
     const topics = ofKind(objects, "kafka.strimzi.io/v1", "KafkaTopic").map((d) => d.obj);
-    for (const name of [data.KAFKA_TOPIC, data.KAFKA_DLQ_TOPIC]) {
+    const dlq = find(objects, "eventing.knative.dev/v1alpha1", "KafkaSink", "purchases-dlq")?.spec.topic;
+    for (const name of [data.KAFKA_TOPIC, dlq]) {
       const t = topics.find((o) => (o.spec.topicName ?? o.metadata.name) === name);
       assert.ok(t, `no KafkaTopic for ${name}`);
       assert.equal(t.metadata.namespace, namespace, `${name}: the Topic Operator watches ${namespace}`);

@@ -1,0 +1,7 @@
+import { functionConfig } from "../shared/config.ts";
+
+export const configSchema = functionConfig([
+  "CORS_ORIGINS",
+  "CUSTOMER_MANAGEMENT_API_URL",
+  "UPSTREAM_TIMEOUT_MS",
+]);

@@ -1,0 +1,15 @@
+import * as v from "valibot";
+import { functionConfig, isHttpUrl, kinds } from "../shared/config.ts";
+
+/** Where the page sends API calls: "" (its own origin, as behind the cluster ingress) or an http(s) URL. */
+export const ApiBaseUrlSchema = v.pipe(
+  kinds.text(),
+  v.check((s) => s === "" || isHttpUrl(s), "must be empty or an absolute http(s) URL"),
+  v.transform((s) => s.replace(/\/+$/, "")),
+);
+
+export const configSchema = functionConfig([], {
+  API_BASE_URL: v.optional(ApiBaseUrlSchema, ""),
+  /** The folder holding index.html; by default next to the bundle, or the repository's web/. */
+  WEB_ROOT: v.optional(kinds.text()),
+});
