@@ -34,8 +34,8 @@ const OWN = new Set<string>([...OWN_ATTRIBUTES, "data"]);
  * The SDK's `HTTP.binary(new CloudEvent(attributes, false))`, step for step (binding.test.ts checks
  * it against the SDK over many events), with the corrections above. By hand because the SDK copies
  * the event, base64-encodes the body for a `data_base64` nobody reads and maps each header through
- * a parser table: 7-9 µs per event against ~1, 12% of the dispatcher's CPU profile
- * (`npm run bench -- --only persist --cpu-prof`).
+ * a parser table: 12% of the dispatcher's CPU profile (`npm run bench -- --only persist
+ * --cpu-prof`); 7.9 against 3.9 µs per event in a micro-benchmark (best of 10 rounds, one process).
  */
 export function toHttpBinary(event: MappedEvent): HttpMessage {
   const attrs = event.attributes;
