@@ -6,8 +6,8 @@ import { pathToFileURL } from "node:url";
 import { asyncApiDocument } from "../functions/shared/asyncapi.ts";
 import { ROOT } from "./local/system.ts";
 
-export const ASYNCAPI_FILE = "docs/asyncapi.json";
-export const asyncApiText = () => `${JSON.stringify(asyncApiDocument(), null, 2)}\n`;
+const ASYNCAPI_FILE = "docs/asyncapi.json";
+const asyncApiText = () => `${JSON.stringify(asyncApiDocument(), null, 2)}\n`;
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   writeFileSync(`${ROOT}/${ASYNCAPI_FILE}`, asyncApiText());

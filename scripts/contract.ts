@@ -32,7 +32,7 @@ try {
       if (/"level":"(warn|error)"/.test(line) || !line.startsWith("{")) console.log(`${name} | ${line}`);
     },
   });
-  const apis = { public: system.url("gateway"), management: system.url("purchases") };
+  const apis = { public: system.url("gateway"), management: system.url("customer-management") };
   await seedHistory(apis.public, apis.management);
   for (const [name, base] of Object.entries(apis)) {
     console.log(`\n==> Schemathesis: ${name} API (${base}/openapi.json)`);

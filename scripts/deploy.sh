@@ -155,5 +155,5 @@ cat <<EOF
 Through the Gateway (HTTPRoutes; map localhost and api.localhost to its address if needed):
   web page        http://localhost/
   API             http://api.localhost/items   http://api.localhost/buy   http://api.localhost/getAllUserBuys/<user_id>
-Cluster-local only: purchases (management API), purchase-persist (KafkaSource sink).
+Cluster-local only: customer-management (management API), purchase-persist (KafkaSource sink).
 EOF

@@ -14,7 +14,7 @@ const ports = {
   buy: 8101,
   items: 8102,
   "user-purchases": 8103,
-  purchases: 8104,
+  "customer-management": 8104,
   "purchase-persist": 8105,
   "kafka-source": 8106,
 };
@@ -57,8 +57,8 @@ console.log(`\nall up in ${((Date.now() - started) / 1000).toFixed(1)}s:`);
 for (const c of system.components.values()) console.log(`  ${c.name.padEnd(width)}  ${c.url}`);
 console.log(`
   public API (gateway)   ${gateway}   e.g. curl -X POST ${gateway}/buy -H 'Content-Type: application/json' -d '{"username":"alice","user_id":"alice"}'
-  web page               ${system.components.get("web")?.url.replace("127.0.0.1", "localhost") ?? "(functions/web not present)"}
-  management API         ${system.url("purchases")}/purchases/<user_id>
+  web page               ${system.url("web").replace("127.0.0.1", "localhost")}
+  management API         ${system.url("customer-management")}/purchases/<user_id>
   prometheus             ${prometheus?.url ?? "(npm start -- --monitoring starts it)"}
 Ctrl-C stops everything. A component that dies is restarted on its port (back-off 1s doubling to 5min).`);
 

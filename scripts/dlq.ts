@@ -20,7 +20,7 @@ import {
   USAGE,
   UsageError,
 } from "../kafka-source/dlq/dead-letters.ts";
-import { readTopic } from "../kafka-source/dlq/read.ts";
+import { readTopic } from "../kafka-source/dlq/read-topic.ts";
 
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv.includes("--help") || argv.includes("-h")) {

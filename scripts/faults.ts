@@ -1,4 +1,4 @@
-// npm run test:faults: the full fault campaign (issue 7, part 2; issue 14). 48k purchases through
+// npm run test:faults: the full fault campaign. 48k purchases through
 // /buy while purchase-persist is SIGKILLed twice, the broker restarted, buy SIGTERMed, each
 // restarted, and the database stopped for 3 minutes (test/faults/faults.ts longOutageSchedule); then
 // every 202 must be stored exactly once and nothing dead-lettered: the KafkaSource's retries

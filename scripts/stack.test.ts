@@ -1,5 +1,5 @@
 // scripts/stack.sh start after a stack process was SIGKILLed: the stale pid file is noticed and the
-// process started again (issue 14: "already running, reusing it" left a dead PostgreSQL dead).
+// process started again (not "already running, reusing it" for a process that is gone).
 // Kills the shared local stack's processes one at a time and leaves the stack running.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";

@@ -1,6 +1,6 @@
 // POST /buy: validate, pick a catalog item, produce the purchase CloudEvent to Kafka, answer 202
 // once Kafka has acknowledged (acks=all). Also GET / and GET /health of the public API.
-import { CloudEvent, Kafka } from "cloudevents";
+import { CloudEvent, Kafka as KafkaBinding } from "cloudevents";
 import { Counter, Histogram } from "prom-client";
 import { v5 as uuidv5 } from "uuid";
 import type * as v from "valibot";
@@ -105,7 +105,7 @@ export function createApp(deps: BuyDeps) {
       data: purchase,
     });
     const ceHeaders = Object.fromEntries(
-      Object.entries(Kafka.binary(event).headers).filter(
+      Object.entries(KafkaBinding.binary(event).headers).filter(
         (kv): kv is [string, string] => typeof kv[1] === "string",
       ),
     );

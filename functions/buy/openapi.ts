@@ -15,8 +15,8 @@ import {
   StoredPurchaseSchema,
   UserPathSchema,
 } from "../shared/api-schemas.ts";
-import { HistoryQuerySchema } from "../shared/history.ts";
 import { buildDocument, docsPaths } from "../shared/openapi.ts";
+import { HistoryQuerySchema } from "../shared/paging.ts";
 import { BuyRequestSchema } from "../shared/purchase.ts";
 
 const validation = "`validation_failed`, with `details` naming each bad field";

@@ -1,6 +1,6 @@
 // purchase-persist: the KafkaSource sink. Accepts one CloudEvent per POST (binary or structured
 // mode), validates it, and stores the purchase exactly once in effect.
-// Status codes follow the KafkaSource delivery contract (../shared/KNATIVE.md):
+// Status codes follow the KafkaSource delivery contract (kafka-source/README.md, Retries):
 //   2xx stored or already stored (the same purchase); 400 invalid, 422 identity conflict (another
 //   purchase holds the event's identity; neither is retried: dead-lettered);
 //   429 too many writes pending, 503 database unavailable (both retried).
@@ -17,11 +17,11 @@ import { serviceInfo } from "../shared/info.ts";
 import { errorFields } from "../shared/logging.ts";
 import { ping } from "../shared/mongo.ts";
 import type { PurchaseDoc } from "../shared/purchase.ts";
-import { createBatcher, type Outcome } from "./batcher.ts";
+import { createBatcher, type WriteOutcome } from "./batcher.ts";
 import { declaredAttributes, repeatedAttributeHeaders, toPurchaseDoc } from "./event.ts";
 import { conflictError } from "./identity.ts";
 
-export const MAX_EVENT_BYTES = 64 * 1024;
+const MAX_EVENT_BYTES = 64 * 1024;
 
 export interface PersistDeps extends BaseDeps {
   client: MongoClient;
@@ -148,7 +148,7 @@ export function createApp(deps: PersistDeps) {
       return reject(mapped.reason, new AppError(400, mapped.reason, mapped.message, mapped.details));
 
     const { doc } = mapped;
-    let outcome: Outcome;
+    let outcome: WriteOutcome;
     try {
       outcome = await batcher.submit(doc, mapped.ids);
     } catch (err) {

@@ -8,7 +8,7 @@ import type { PurchaseDoc } from "../shared/purchase.ts";
 import { activeSpanContext, batchWriteSpan } from "../shared/tracing.ts";
 import { type Difference, type IdSource, judge, requalified } from "./identity.ts";
 
-export type Outcome =
+export type WriteOutcome =
   | { status: "inserted" }
   | { status: "duplicate"; stored: PurchaseDoc }
   | { status: "conflict"; stored: PurchaseDoc; differences: Difference[] };
@@ -16,7 +16,7 @@ export type Outcome =
 interface Pending {
   doc: PurchaseDoc;
   ids: IdSource;
-  resolve: (o: Outcome) => void;
+  resolve: (o: WriteOutcome) => void;
   reject: (err: unknown) => void;
   /** Already moved to its time-qualified identity once. */
   requalified?: boolean;
@@ -122,8 +122,8 @@ export function createBatcher(collection: Collection<PurchaseDoc>, opts: Batcher
   }
 
   return {
-    submit(doc: PurchaseDoc, ids: IdSource): Promise<Outcome> {
-      return new Promise<Outcome>((resolve, reject) => {
+    submit(doc: PurchaseDoc, ids: IdSource): Promise<WriteOutcome> {
+      return new Promise<WriteOutcome>((resolve, reject) => {
         queue.push({ doc, ids, resolve, reject, span: activeSpanContext() });
         if (queue.length >= maxBatch || maxWaitMs === 0) flush();
         else schedule();

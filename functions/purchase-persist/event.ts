@@ -1,7 +1,7 @@
 // Pure mapping: an incoming CloudEvent (as KafkaSource delivers it) -> the purchase document.
 // Two kinds arrive: the buy function's purchase event (its own id), and a plain JSON record that
 // KafkaSource wrapped (type dev.knative.kafka.event, id partition:<p>/offset:<o>, time = the record
-// timestamp); both carry the seed's message format as data.
+// timestamp); both carry the purchase JSON {username, user_id, item_name, price, timestamp}.
 import type { CloudEventV1 } from "cloudevents";
 import * as v from "valibot";
 import { decodeUtf8, wellFormed } from "../shared/body.ts";
@@ -14,8 +14,8 @@ import { uuidV5For } from "./uuid5.ts";
 const EVENT_NAMESPACE = "9b8e51b6-3a51-4f0e-8d4c-6f0a1d2e7c33";
 const eventUuid = uuidV5For(EVENT_NAMESPACE);
 
-/** The type KafkaSource gives a record that is not a CloudEvent of its own (KNATIVE.md). */
-export const PLAIN_RECORD_TYPE = "dev.knative.kafka.event";
+/** The type KafkaSource gives a record that is not a CloudEvent of its own (kafka-source/README.md). */
+const PLAIN_RECORD_TYPE = "dev.knative.kafka.event";
 
 // CloudEvents 1.0 required context attributes (spec section 3.1): non-empty strings; `time`, when
 // present, an RFC 3339 timestamp.

@@ -1,4 +1,4 @@
-// Identity conflicts (issue 15) against the real local store: a duplicate is proven by comparing the
+// Identity conflicts against the real local store: a duplicate is proven by comparing the
 // stored purchase, a wrapped record's identity includes its time, and documents stored before that
 // rule still deduplicate their redeliveries.
 import assert from "node:assert/strict";

@@ -7,8 +7,8 @@
 //   first attempt reached Kafka too both arrive here (the first one stored wins);
 // - a plain record KafkaSource wrapped: (source, id, time), id = partition/offset, time = the record
 //   timestamp. Its purchase id is derived from all three. The unique index event_identity is on
-//   (event_source, event_id) only, as it has always been, so that a redelivery of a record stored
-//   before time counted (no event_time) still collides and is compared. A later record that reuses
+//   (event_source, event_id) only, so that a redelivery of a record stored without event_time (its
+//   id derived from source and id alone) still collides and is compared. A later record that reuses
 //   partition/offset (a recreated topic) collides there with a different time: it is stored under
 //   event_id `<id>@<time>` instead (see requalified). A redelivery is the same record, so the
 //   same purchase has the same user id, username, item, price and timestamp.
@@ -39,7 +39,7 @@ const COMPARED = {
 const shown = (value: unknown) => JSON.stringify(value instanceof Date ? value.toISOString() : value);
 
 /** The fields in which two purchases differ (created_at and the event fields are never compared). */
-export function differences(stored: PurchaseDoc, incoming: PurchaseDoc, ids: IdSource): Difference[] {
+function differences(stored: PurchaseDoc, incoming: PurchaseDoc, ids: IdSource): Difference[] {
   const out: Difference[] = [];
   for (const field of COMPARED[ids]) {
     const [a, b] = [stored[field], incoming[field]];
@@ -73,9 +73,9 @@ export function judge(
   }
   const diff = differences(stored, incoming, ids);
   // The same identity under another purchase id is another purchase, except for a wrapped record
-  // stored before its time counted: its id was derived from (source, id) alone.
-  const legacy = incoming.event_time !== undefined && stored.event_time === undefined;
-  if (stored._id !== incoming._id && !legacy)
+  // stored without event_time: its id was derived from (source, id) alone.
+  const untimed = incoming.event_time !== undefined && stored.event_time === undefined;
+  if (stored._id !== incoming._id && !untimed)
     diff.unshift({ field: "id", message: `stored ${shown(stored._id)}, this event ${shown(incoming._id)}` });
   return diff.length === 0
     ? { status: "duplicate", stored }

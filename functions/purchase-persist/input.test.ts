@@ -1,4 +1,4 @@
-// Bad input at purchase-persist (issue 14, item 4) against the real local store: impossible dates,
+// Bad input at purchase-persist against the real local store: impossible dates,
 // repeated CloudEvent attribute headers and structured events with both data and data_base64.
 import assert from "node:assert/strict";
 import { request } from "node:http";

@@ -7,7 +7,7 @@ const DateTime = v.pipe(v.string(), v.isoTimestamp());
 const Money = v.pipe(v.number(), v.minValue(0), v.description("Amount in the catalog's currency."));
 const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
 
-export const IdempotencyKeySchema = v.pipe(
+const IdempotencyKeySchema = v.pipe(
   v.string(),
   v.regex(/^[\x21-\x7e]{1,200}$/, "must be 1-200 printable ASCII characters"),
   v.description(
@@ -18,7 +18,7 @@ export const IdempotencyKeySchema = v.pipe(
 export const BuyHeadersSchema = v.object({ "Idempotency-Key": v.optional(IdempotencyKeySchema) });
 
 export const UserPathSchema = v.object({ user_id: UserIdSchema });
-/** The seed's spelling, on /api/purchases/{userId}. */
+/** The /api routes' camelCase spelling, on /api/purchases/{userId}. */
 export const ApiUserPathSchema = v.object({ userId: UserIdSchema });
 
 export const ErrorSchema = v.object({
@@ -31,7 +31,6 @@ export const ErrorSchema = v.object({
     ),
   ),
 });
-export type ErrorBody = v.InferOutput<typeof ErrorSchema>;
 
 export const ServiceInfoSchema = v.object({
   name: v.string(),
@@ -118,7 +117,7 @@ export const BuyHealthSchema = v.object({
 
 export const ManagementHealthSchema = v.object({
   status: v.picklist(["healthy", "unhealthy"]),
-  service: v.literal("customer-management-api"),
+  service: v.literal("customer-management"),
   mongodb: v.picklist(["connected", "unreachable"]),
   kafka: v.pipe(
     v.string(),

@@ -32,7 +32,7 @@ export const Errors = {
       Connection: "close",
     }),
   notFound: (message = "no such route") => new AppError(404, "not_found", message),
-  // 422, not 409: the KafkaSource retries 409 (KNATIVE.md) and a conflict never heals by itself;
+  // 422, not 409: the KafkaSource retries 409 (kafka-source/README.md) and a conflict never heals by itself;
   // not 400 either, which says the event is malformed when it is well-formed but contradicts a
   // stored purchase. Both 400 and 422 go straight to the dead-letter sink.
   identityConflict: (message: string, details?: unknown) =>

@@ -63,7 +63,7 @@ export function createProducer(
 /**
  * In a long-lived process, use only the admin calls that need no group coordinator (listTopics,
  * createTopics, fetchTopicOffsets, listGroups): describeGroups and fetchOffsets crash the process
- * when the broker restarts (functions/purchases/lag.ts says how, and what to use instead).
+ * when the broker restarts (functions/customer-management/lag.ts says how, and what to use instead).
  */
 export function createAdmin(kafka: Kafka): Admin {
   return kafka.admin();

@@ -1,11 +1,11 @@
 // MongoDB client factory and the purchases collection with its indexes. Only operations that both
-// MongoDB and FerretDB 1.24 support are used anywhere in the project (see LOCAL-STACK.md).
+// MongoDB and FerretDB 1.24 support are used anywhere in the project (README, The local stack).
 import { type Collection, MongoClient, MongoError, MongoServerError } from "mongodb";
 import type { Config } from "./config.ts";
 import type { PurchaseDoc } from "./purchase.ts";
 
-export const DEFAULT_DB = "purchases";
-export const COLLECTION = "purchases";
+const DEFAULT_DB = "purchases";
+const COLLECTION = "purchases";
 
 export function createMongoClient(
   config: Pick<Config, "MONGODB_URI" | "MONGODB_TIMEOUT_MS">,

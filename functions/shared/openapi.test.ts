@@ -5,9 +5,9 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import type { Collection, MongoClient } from "mongodb";
 import { createApp as createBuy } from "../buy/app.ts";
 import { publicApiDocument } from "../buy/openapi.ts";
+import { createApp as createCustomerManagement } from "../customer-management/app.ts";
+import { managementApiDocument } from "../customer-management/openapi.ts";
 import { createApp as createItems } from "../items/app.ts";
-import { createApp as createPurchases } from "../purchases/app.ts";
-import { managementApiDocument } from "../purchases/openapi.ts";
 import { createApp as createUserPurchases } from "../user-purchases/app.ts";
 import type { Admin } from "./kafka.ts";
 import { createLogger } from "./logging.ts";
@@ -33,7 +33,7 @@ const userPurchases = createUserPurchases({
   managementUrl: "http://127.0.0.1:9",
   timeoutMs: 1000,
 });
-const purchases = createPurchases({
+const customerManagement = createCustomerManagement({
   ...base(),
   client: {} as MongoClient,
   collection: {} as Collection<PurchaseDoc>,
@@ -84,7 +84,7 @@ describe("OpenAPI documents", () => {
   });
 
   test("When the management app's routes are listed, then exactly those are documented", () => {
-    assert.deepEqual(documented(documents.management), operations(purchases));
+    assert.deepEqual(documented(documents.management), operations(customerManagement));
   });
 
   test("When an operation is documented, then its 500 and every error status have the error schema", () => {
@@ -104,7 +104,7 @@ describe("OpenAPI documents", () => {
 describe("GET /openapi.json and GET /docs", () => {
   for (const [name, app, doc] of [
     ["buy", buy, documents.public],
-    ["purchases", purchases, documents.management],
+    ["customer-management", customerManagement, documents.management],
   ] as const) {
     test(`When ${name} is asked for /openapi.json, then it answers its document as JSON`, async () => {
       const res = await app.request("/openapi.json");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import * as v from "valibot";
-import { decodeCursor, encodeCursor, HistoryQuerySchema } from "./history.ts";
+import { decodeCursor, encodeCursor, HistoryQuerySchema } from "./paging.ts";
 import { isCalendarDate, USERNAME_PATTERN, UserIdSchema, UsernameSchema } from "./purchase.ts";
 
 // The rule in words, as it was written before it became one pattern for the OpenAPI document.

@@ -1,4 +1,4 @@
-// The purchase: input rules, the event data (the seed's message format) and the stored document.
+// The purchase: input rules, the event data (the plain purchase JSON) and the stored document.
 // Schemas are exported for the functions, the tests and the web page.
 import * as v from "valibot";
 
@@ -52,7 +52,6 @@ export const BuyRequestSchema = v.strictObject(
   { username: UsernameSchema, user_id: UserIdSchema },
   (issue) => `unknown field ${JSON.stringify(issue.input)}`,
 );
-export type BuyRequest = v.InferOutput<typeof BuyRequestSchema>;
 
 const PriceSchema = v.pipe(
   v.number("must be a number"),
@@ -87,7 +86,7 @@ const TimestampSchema = v.pipe(
   v.check((d) => !Number.isNaN(d.getTime()), "must be a valid date"),
 );
 
-/** Event data: the seed's message format, plus the purchase id when the buy function made it. */
+/** Event data: {username, user_id, item_name, price, timestamp}, plus the id when buy made it. */
 export const PurchaseDataSchema = v.object({
   id: v.optional(
     v.pipe(v.string("must be a string"), v.regex(/^[A-Za-z0-9_.:-]{1,128}$/, "must be a plain id")),
@@ -103,7 +102,6 @@ export const PurchaseDataSchema = v.object({
   price: PriceSchema,
   timestamp: TimestampSchema,
 });
-export type PurchaseData = v.InferOutput<typeof PurchaseDataSchema>;
 
 /** What the buy function produces (timestamp as an ISO string, id always set). */
 export interface Purchase {

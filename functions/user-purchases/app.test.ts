@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import { serve } from "@hono/node-server";
 import type { MongoClient } from "mongodb";
 import { freshDatabase } from "../../test/mongo.ts";
-import { createApp as createManagementApp } from "../purchases/app.ts";
+import { createApp as createManagementApp } from "../customer-management/app.ts";
 import { createLogger } from "../shared/logging.ts";
 import { createRegistry } from "../shared/metrics.ts";
 import { toCents } from "../shared/purchase.ts";
@@ -50,7 +50,7 @@ before(async () => {
   });
   const management = createManagementApp({
     logger: createLogger("silent"),
-    registry: createRegistry({ service: "purchases", defaultMetrics: false }),
+    registry: createRegistry({ service: "customer-management", defaultMetrics: false }),
     client,
     collection: db.collection,
     timeoutMs: 2000,

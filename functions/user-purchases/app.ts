@@ -3,9 +3,9 @@
 import { UserPathSchema } from "../shared/api-schemas.ts";
 import { type BaseDeps, createBaseApp } from "../shared/app.ts";
 import { Errors, parseOr400 } from "../shared/errors.ts";
-import { HistoryQuerySchema } from "../shared/history.ts";
 import { serviceInfo } from "../shared/info.ts";
 import { errorFields } from "../shared/logging.ts";
+import { HistoryQuerySchema } from "../shared/paging.ts";
 
 export interface UserPurchasesDeps extends BaseDeps {
   managementUrl: string;

@@ -49,7 +49,7 @@ export function renderIndex(html: string, apiBaseUrl: string): string {
 }
 
 /** Scripts and styles only from this origin; API calls to this origin and the API's. */
-export function contentSecurityPolicy(apiBaseUrl: string): string {
+function contentSecurityPolicy(apiBaseUrl: string): string {
   const api = apiBaseUrl ? ` ${new URL(apiBaseUrl).origin}` : "";
   return [
     "default-src 'self'",

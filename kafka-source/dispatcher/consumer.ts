@@ -3,8 +3,10 @@
 // when its buffer is full), commits of chosen offsets, and a rebalance callback that can finish work
 // before partitions go. With a rebalance_cb function librdkafka waits for our (incremental)
 // unassign, so revoked partitions are committed first, like KafkaSource's PartitionRevokedHandler.
-// No pause/resume: each resume costs a fetch.wait.max.ms round trip and, in our tests, rapid
-// pause/resume cycles could wedge librdkafka's consume call; not polling bounds memory instead.
+// Not polling bounds memory while the buffer is full; pause/resume is kept for a buffer that stays
+// full (a sink outage): each resume costs a fetch.wait.max.ms round trip and, in our tests, rapid
+// pause/resume cycles could wedge librdkafka's consume call, so the dispatcher holds fetching only
+// after the buffer has been full for a while, and then polls on (see dispatcher.ts).
 import { RdKafka } from "@confluentinc/kafka-javascript";
 import type { Logger } from "../../functions/shared/logging.ts";
 import { errorFields } from "../../functions/shared/logging.ts";
@@ -17,6 +19,8 @@ export interface ConsumerOptions {
   topics: string[];
   initialOffset: "earliest" | "latest";
   sessionTimeoutMs: number;
+  /** A member that has not polled for this long is dropped from the group. */
+  maxPollIntervalMs: number;
   /** librdkafka debug contexts (e.g. "consumer,fetch"), logged at debug level. */
   debug?: string | undefined;
 }
@@ -37,6 +41,9 @@ type FullConsumer = RdKafka.KafkaConsumer & {
   setDefaultIsTimeoutOnlyForFirstMessage(on: boolean): void;
 };
 
+/** How long a commit's confirmation (an OffsetFetch from the coordinator) may take. */
+const COMMIT_CHECK_TIMEOUT_MS = 5000;
+
 export function createSourceConsumer(opts: ConsumerOptions, handlers: RebalanceHandlers, log: Logger) {
   const consumer = new RdKafka.KafkaConsumer({
     "bootstrap.servers": opts.bootstrapServers.join(","),
@@ -48,6 +55,7 @@ export function createSourceConsumer(opts: ConsumerOptions, handlers: RebalanceH
     "auto.offset.reset": opts.initialOffset,
     "partition.assignment.strategy": "cooperative-sticky",
     "session.timeout.ms": opts.sessionTimeoutMs,
+    "max.poll.interval.ms": opts.maxPollIntervalMs,
     "topic.metadata.refresh.interval.ms": 10_000,
     // What librdkafka prefetches while the dispatcher is not polling (its buffer is full).
     "queued.min.messages": 1000,
@@ -65,12 +73,21 @@ export function createSourceConsumer(opts: ConsumerOptions, handlers: RebalanceH
   });
 
   const tps = (list: TopicPartition[]) => list.map(({ topic, partition }) => ({ topic, partition }));
+  // Fetching is held (every assigned partition paused) while the dispatcher has no room for records.
+  let held = false;
   function onRebalance(err: { code: number }, assignment: TopicPartition[]) {
     const incremental = consumer.rebalanceProtocol() !== "EAGER";
     if (err.code === RdKafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
       handlers.assigned(tps(assignment));
       if (incremental) consumer.incrementalAssign(assignment);
       else consumer.assign(assignment);
+      if (held) {
+        try {
+          consumer.pause(tps(assignment));
+        } catch (e) {
+          log.warn("pausing newly assigned partitions failed", errorFields(e));
+        }
+      }
       return;
     }
     let lost = false;
@@ -107,10 +124,41 @@ export function createSourceConsumer(opts: ConsumerOptions, handlers: RebalanceH
       new Promise<KafkaRecord[]>((resolve, reject) =>
         consumer.consume(max, (err, messages) => (err ? reject(err) : resolve(messages.map(toRecord)))),
       ),
-    commit: (offsets: TopicPartitionOffset[]) =>
-      new Promise<void>((resolve, reject) =>
+    /**
+     * Commits, then asks the coordinator what it stored: commitCb only says the commit was queued
+     * (librdkafka's commitAsync), and a commit the broker refused or never got must be sent again.
+     * Resolves with the offsets the broker holds, rejects when it cannot tell.
+     */
+    async commit(offsets: TopicPartitionOffset[]): Promise<TopicPartitionOffset[]> {
+      await new Promise<void>((resolve, reject) =>
         consumer.commitCb(offsets, (err) => (err ? reject(err) : resolve())),
-      ),
+      );
+      const stored = await new Promise<TopicPartitionOffset[]>((resolve, reject) =>
+        consumer.committed(tps(offsets), COMMIT_CHECK_TIMEOUT_MS, (err, list) =>
+          err ? reject(err) : resolve(list as TopicPartitionOffset[]),
+        ),
+      );
+      return offsets.filter((o) =>
+        stored.some((s) => s.topic === o.topic && s.partition === o.partition && s.offset >= o.offset),
+      );
+    },
+    get held() {
+      return held;
+    },
+    /** Pauses every assigned partition (and those assigned later); polls still serve the group. */
+    hold(): boolean {
+      if (held) return false;
+      held = true;
+      consumer.pause(tps(consumer.assignments()));
+      return true;
+    },
+    /** Resumes fetching from each partition's next unread offset. */
+    release(): boolean {
+      if (!held) return false;
+      held = false;
+      consumer.resume(tps(consumer.assignments()));
+      return true;
+    },
     /** Leaves the group (the revoke callback runs once more) and closes the connection. */
     close: () => new Promise<void>((resolve) => consumer.disconnect(() => resolve())),
   };

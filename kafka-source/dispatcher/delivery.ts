@@ -18,7 +18,7 @@ export interface SinkOptions {
   onRetry?: (retry: number, failure: Failure, delayMs: number) => void;
 }
 
-export type Outcome =
+export type DeliveryOutcome =
   | { kind: "delivered"; status: number; attempts: number }
   | { kind: "failed"; failure: Failure; attempts: number }
   | { kind: "cancelled"; attempts: number };
@@ -29,7 +29,11 @@ export type Outcome =
  * cancelled delivery that did not succeed reports "cancelled" so the record is neither committed nor
  * dead-lettered.
  */
-export async function deliver(event: MappedEvent, opts: SinkOptions, cancel: AbortSignal): Promise<Outcome> {
+export async function deliver(
+  event: MappedEvent,
+  opts: SinkOptions,
+  cancel: AbortSignal,
+): Promise<DeliveryOutcome> {
   const sink = sinkOf(opts.url);
   const { headers, body } = toHttpBinary(event);
   // The request's headers are built once per event, every attempt sends the same. eventing-kafka-

@@ -9,7 +9,7 @@ import type { DispatcherConfig } from "./manifest.ts";
 import { type KafkaRecord, toCloudEvent } from "./mapping.ts";
 import type { DispatcherMetrics } from "./metrics.ts";
 import { errorExtensions, sleep } from "./retry.ts";
-import type { PartitionState, Scheduler, TopicPartition } from "./scheduler.ts";
+import { type PartitionState, type Scheduler, type TopicPartition, tpKey } from "./scheduler.ts";
 
 export interface DispatcherDeps {
   config: DispatcherConfig;
@@ -100,23 +100,43 @@ export function createDispatcher({ config, scheduler, consumer, deadLetter, metr
       };
     });
 
-  /** Commits what is committable, one commit at a time; failures are logged and retried next tick. */
+  /**
+   * Commits what is committable, one commit at a time. Only what the broker confirms is marked
+   * committed; the rest is committed again on the next tick. The same failure is a warning once.
+   */
+  let committing = false;
+  let lastCommitError = "";
   function commit(states?: PartitionState<KafkaRecord>[]) {
     commits = commits.then(async () => {
       const ready = scheduler.commits(states);
       if (ready.length === 0) return;
+      committing = true;
+      const key = ({ state, offset }: (typeof ready)[number]) => `${tpKey(state.tp)}@${offset}`;
       try {
-        await consumer.commit(ready.map(({ state, offset }) => ({ ...state.tp, offset })));
-        for (const { tracker, offset } of ready) tracker.markCommitted(offset);
-        log.debug("committed", {
-          offsets: ready.map(({ state, offset }) => `${state.tp.partition}:${offset}`),
-        });
+        const stored = await consumer.commit(ready.map(({ state, offset }) => ({ ...state.tp, offset })));
+        const confirmed = new Set(stored.map((o) => `${tpKey(o)}@${o.offset}`));
+        for (const r of ready) if (confirmed.has(key(r))) r.tracker.markCommitted(r.offset);
+        const refused = ready.filter((r) => !confirmed.has(key(r)));
+        if (refused.length === 0) {
+          lastCommitError = "";
+          log.debug("committed", { offsets: ready.map(key) });
+          return;
+        }
+        throw new Error(`the broker did not store ${refused.map(key).join(", ")}`);
       } catch (err) {
-        log.warn("commit failed", errorFields(err));
+        const message = (err as Error).message;
+        (message === lastCommitError ? log.debug : log.warn)("commit failed; retried", errorFields(err));
+        lastCommitError = message;
+      } finally {
+        committing = false;
       }
     });
     return commits;
   }
+  // The periodic commit skips a tick while one is still waiting for the broker (an outage).
+  const tick = () => {
+    if (!committing) void commit();
+  };
 
   /** Waits until none of `states` has a delivery in flight, at most `ms`. */
   async function idle(states: PartitionState<KafkaRecord>[], ms: number) {
@@ -142,15 +162,38 @@ export function createDispatcher({ config, scheduler, consumer, deadLetter, metr
       log.info("partitions assigned", { partitions: tps.map((tp) => `${tp.topic}/${tp.partition}`) });
   }
 
+  // With the buffer full the loop waits for room instead of polling. A buffer that stays full (a sink
+  // outage: every delivery retrying) must not stop polls for long: librdkafka drops a member that has
+  // not polled for max.poll.interval.ms, and a rebalance waits for each member's next poll. So after
+  // `holdAfterMs` fetching is paused and polls go on (each waits up to 100 ms for records that do not
+  // come); room in the buffer resumes fetching.
+  const holdAfterMs = Math.min(5000, config.maxPollIntervalMs / 4);
+
+  function hold() {
+    if (consumer.hold())
+      log.info("fetching paused: the buffer stayed full; polling on to keep the partitions", {
+        buffered: scheduler.buffered,
+        inFlight: scheduler.inFlight,
+      });
+  }
+  function release() {
+    if (consumer.release()) log.info("fetching resumed", { buffered: scheduler.buffered });
+  }
+
   async function pollLoop() {
     let lastError = "";
+    let lastPoll = Date.now();
     while (!stopping) {
-      if (scheduler.buffered >= config.maxInFlight) {
+      const full = scheduler.buffered >= config.maxInFlight;
+      if (full && !consumer.held && Date.now() - lastPoll < holdAfterMs) {
         await progress(100);
         continue;
       }
       try {
+        if (full) hold();
+        else release();
         const records = await consumer.poll(config.maxInFlight);
+        lastPoll = Date.now();
         for (const r of records) {
           const enqueued = scheduler.enqueue(r);
           const where = { topic: r.topic, partition: r.partition, offset: r.offset };
@@ -178,7 +221,7 @@ export function createDispatcher({ config, scheduler, consumer, deadLetter, metr
     rebalance: { assigned, revoked },
     start() {
       loop = pollLoop();
-      timer = setInterval(() => void commit(), config.commitIntervalMs);
+      timer = setInterval(tick, config.commitIntervalMs);
     },
     get running() {
       return loop !== undefined && !stopping;

@@ -34,6 +34,16 @@ describe("dispatcher: crash and shutdown", () => {
     return { topic, group, sink, start };
   }
 
+  /** Per partition: how many offsets arrived and the highest one. */
+  const perPartition = (got: Set<string>) => {
+    const out: Record<string, { count: number; max: number }> = {};
+    for (const key of got) {
+      const [p, o] = key.split(":");
+      const entry = out[p as string] ?? { count: 0, max: -1 };
+      out[p as string] = { count: entry.count + 1, max: Math.max(entry.max, Number(o)) };
+    }
+    return out;
+  };
   const delivered = (sink: Sink) => new Set(sink.delivered().map((r) => `${r.partition}:${r.offset}`));
 
   test("When the dispatcher is killed mid-stream and restarted, then every record is delivered at least once", async () => {
@@ -63,7 +73,17 @@ describe("dispatcher: crash and shutdown", () => {
     );
     await waitFor("the second to take them", async () => /"msg":"partitions assigned"/.test(second.output()));
     slow = false;
-    await waitFor("all 400 records", async () => delivered(sink).size === 400, 25_000);
+    await waitFor("all 400 records", async () => delivered(sink).size === 400, 25_000).catch((err) => {
+      // What a failure needs for its diagnosis: the records missing and both dispatchers' rebalances.
+      const got = delivered(sink);
+      const missing = 400 - got.size;
+      const events = (out: string) =>
+        out.split("\n").filter((l) => /revoked|assigned|commit failed|poll failed|fetching/.test(l));
+      throw new Error(
+        `${err.message}: ${missing} missing; delivered per partition ${JSON.stringify(perPartition(got))}\n` +
+          `first:\n${events(first.output()).join("\n")}\nsecond:\n${events(second.output()).join("\n")}`,
+      );
+    });
   });
 
   test("When the dispatcher gets SIGTERM, then it exits 0 and the committed offsets cover exactly delivered records", async () => {

@@ -19,6 +19,7 @@
 //   KAFKA_SOURCE_MAX_IN_FLIGHT   deliveries in flight per consumer (default 50 = max.poll.records)
 //   KAFKA_SOURCE_COMMIT_INTERVAL_MS  how often completed offsets are committed (default 200)
 //   KAFKA_SOURCE_SESSION_TIMEOUT_MS  consumer group session timeout (default 10000)
+//   KAFKA_SOURCE_MAX_POLL_INTERVAL_MS  max.poll.interval.ms (default 300000, at least the session timeout)
 //   KAFKA_SOURCE_RDKAFKA_DEBUG   librdkafka debug contexts (e.g. consumer,fetch), logged at debug
 //   LOG_LEVEL                    debug | info | warn | error | silent (default info)
 //   PORT                         /metrics and /healthz (default 8106; 0 = any free port)

@@ -22,6 +22,7 @@ export interface DispatcherConfig {
   maxInFlight: number;
   commitIntervalMs: number;
   sessionTimeoutMs: number;
+  maxPollIntervalMs: number;
   /** librdkafka debug contexts, or undefined. */
   rdkafkaDebug: string | undefined;
   delivery: {
@@ -38,7 +39,7 @@ export interface DispatcherConfig {
 }
 
 export class ManifestError extends Error {}
-export const DEFAULT_MANIFEST = "kafka-source/kafka-source.yaml";
+const DEFAULT_MANIFEST = "kafka-source/kafka-source.yaml";
 type Env = Record<string, string | undefined>;
 
 /** Reads and resolves the manifest named by KAFKA_SOURCE_MANIFEST (default kafka-source/kafka-source.yaml). */
@@ -97,6 +98,9 @@ export function resolveConfig(yaml: string, env: Env, path = DEFAULT_MANIFEST): 
     );
   }
   if (!isHttpUrl(sink)) fail("KAFKA_SOURCE_SINK_URL", "must be an http(s) URL");
+  const sessionTimeoutMs = int("KAFKA_SOURCE_SESSION_TIMEOUT_MS", 10_000, 1000);
+  // librdkafka's default, as the Java consumer's; librdkafka refuses one below the session timeout.
+  const maxPollIntervalMs = int("KAFKA_SOURCE_MAX_POLL_INTERVAL_MS", 300_000, sessionTimeoutMs);
 
   return {
     manifestPath: path,
@@ -113,7 +117,8 @@ export function resolveConfig(yaml: string, env: Env, path = DEFAULT_MANIFEST): 
     consumers: spec.consumers,
     maxInFlight: int("KAFKA_SOURCE_MAX_IN_FLIGHT", 50, 1),
     commitIntervalMs: int("KAFKA_SOURCE_COMMIT_INTERVAL_MS", 200, 10),
-    sessionTimeoutMs: int("KAFKA_SOURCE_SESSION_TIMEOUT_MS", 10_000, 1000),
+    sessionTimeoutMs,
+    maxPollIntervalMs,
     rdkafkaDebug: env.KAFKA_SOURCE_RDKAFKA_DEBUG?.trim() || undefined,
     delivery: {
       retry: delivery.retry,

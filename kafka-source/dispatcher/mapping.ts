@@ -34,7 +34,7 @@ export interface SourceRef {
   name: string;
 }
 
-export const PLAIN_EVENT_TYPE = "dev.knative.kafka.event";
+const PLAIN_EVENT_TYPE = "dev.knative.kafka.event";
 const REQUIRED = ["specversion", "id", "source", "type"] as const;
 
 export function toCloudEvent(
@@ -103,7 +103,7 @@ function parseStructured(value: Buffer | null): MappedEvent | undefined {
 const isJson = (type: string) => /^application\/(?:[\w.+-]*\+)?json\b/i.test(type) || /\/json\b/i.test(type);
 
 /** InvalidCloudEventInterceptor.validRecord: a CloudEvent made from the record's metadata. */
-export function wrapPlainRecord(record: KafkaRecord, source: SourceRef): MappedEvent {
+function wrapPlainRecord(record: KafkaRecord, source: SourceRef): MappedEvent {
   const attributes: Attributes = {
     specversion: "1.0",
     id: `partition:${record.partition}/offset:${record.offset}`,

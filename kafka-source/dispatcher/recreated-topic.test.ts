@@ -1,4 +1,4 @@
-// Integration (issue 15): the purchases topic is deleted and recreated under the running system.
+// Integration: the purchases topic is deleted and recreated under the running system.
 // The group's old position is out of range on the new topic; librdkafka resets it by initialOffset
 // (earliest in kafka-source.yaml) and the dispatcher must deliver the new records from offset 0.
 import assert from "node:assert/strict";
@@ -52,7 +52,7 @@ describe("dispatcher: a recreated topic", () => {
   test("When the topic is deleted and recreated under a running dispatcher, then the new records are stored", async () => {
     // Move the group's committed position well past what the new topic will hold. Through buy, so
     // that these events have ids of their own: plain records at the same partition/offset would
-    // share their identity with the new ones (issue 15's other point).
+    // share their identity with the new ones.
     for (let i = 0; i < 12; i++) {
       const res = await fetch(`${system.url("gateway")}/buy`, {
         method: "POST",
@@ -79,7 +79,7 @@ describe("dispatcher: a recreated topic", () => {
     // A send that failed part-way may have been repeated: at least the three, each one stored.
     await waitFor("the new purchases stored", async () => (await stored("after")) >= 3, 60_000);
     const health = await waitFor("the management API to see no lag", async () => {
-      const h = await (await fetch(`${system.url("purchases")}/health`)).json();
+      const h = await (await fetch(`${system.url("customer-management")}/health`)).json();
       return h.lag === 0 ? h : undefined;
     });
     assert.equal(health.kafka, "consuming");

@@ -31,7 +31,7 @@ const Destination = v.pipe(
   v.check((d) => d.ref !== undefined || d.uri !== undefined, "needs a ref or a uri"),
 );
 
-export const KAFKA_SOURCE_VERSIONS = ["sources.knative.dev/v1", "sources.knative.dev/v1beta1"] as const;
+const KAFKA_SOURCE_VERSIONS = ["sources.knative.dev/v1", "sources.knative.dev/v1beta1"] as const;
 
 export const ManifestSchema = v.object({
   apiVersion: v.picklist(KAFKA_SOURCE_VERSIONS, `must be ${KAFKA_SOURCE_VERSIONS.join(" or ")}`),

@@ -10,7 +10,7 @@ import { after, before } from "node:test";
 import { parse, stringify } from "yaml";
 import { createAdmin, createKafka, createProducer, ensureTopic } from "../../functions/shared/kafka.ts";
 import { type Proc, ROOT, startProcess, testConfig, unique } from "../../test/helpers.ts";
-import { readTopic } from "../dlq/read.ts";
+import { readTopic } from "../dlq/read-topic.ts";
 import { sleep } from "./retry.ts";
 
 export interface Received {

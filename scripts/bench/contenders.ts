@@ -22,7 +22,7 @@ import {
 } from "./store.ts";
 import type { BenchContext } from "./types.ts";
 
-export interface Outcome {
+export interface ContenderResult {
   rate: SteadyRate;
   stored: number;
   seconds: number;
@@ -32,7 +32,7 @@ export interface Outcome {
 }
 
 /** The store's ceiling: one process, insertMany batches of 500, 2 in flight (as the batcher). */
-export async function runCeiling(ctx: BenchContext, n: number, users: number): Promise<Outcome> {
+export async function runCeiling(ctx: BenchContext, n: number, users: number): Promise<ContenderResult> {
   const db = `bench_${ctx.runId}_ceiling`;
   const { client, collection } = await freshDatabase(ctx.mongoUri, db);
   ctx.say(`ceiling: insertMany of ${n} documents (batches of 500, 2 in flight) into ${db}`);
@@ -68,7 +68,7 @@ export async function runCeiling(ctx: BenchContext, n: number, users: number): P
 }
 
 /** Ours: the local KafkaSource dispatcher (unordered) POSTing each record to purchase-persist. */
-export async function runPipeline(ctx: BenchContext, topic: string, n: number): Promise<Outcome> {
+export async function runPipeline(ctx: BenchContext, topic: string, n: number): Promise<ContenderResult> {
   const db = `bench_${ctx.runId}_pipeline`;
   const group = `bench-${ctx.runId}-pipeline`;
   const { uri, client, collection } = await freshDatabase(ctx.mongoUri, db);
@@ -128,7 +128,7 @@ export async function runConnect(
   topic: string,
   n: number,
   variant: string,
-): Promise<Outcome> {
+): Promise<ContenderResult> {
   if (!connectProvisioned()) {
     if (ctx.quick) throw new Error("Kafka Connect is not provisioned (a full run provisions it)");
     await provisionConnect(ctx.say);
@@ -185,7 +185,7 @@ async function observe(
   n: number,
   who: string,
   opts: Pick<WatchOptions, "startupMs" | "timeoutMs" | "abort"> & { own: Record<string, number | undefined> },
-): Promise<Outcome> {
+): Promise<ContenderResult> {
   const t0 = performance.now();
   let meter: (() => Record<string, number>) | undefined;
   let meteredFrom = 0;

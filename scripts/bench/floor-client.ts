@@ -1,4 +1,4 @@
-// The client floor (issue 17): a bare loop POSTing the requests the dispatcher sends for the bench's
+// The client floor: a bare loop POSTing the requests the dispatcher sends for the bench's
 // purchases (the same headers and bodies: mapping.ts and binding.ts, computed before the clock
 // starts) with the same keep-alive agent settings, at the dispatcher's concurrency, to the bare
 // server of floor-server.ts. Prints one JSON line: its own CPU ms per request and the server's.

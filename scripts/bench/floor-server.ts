@@ -1,4 +1,4 @@
-// The handler floor (issue 17): a bare node:http server that reads a POST body and answers 200 with
+// The handler floor: a bare node:http server that reads a POST body and answers 200 with
 // a small JSON body, the least any KafkaSource sink can do per event. purchase-persist's CPU per
 // event is set against this one's, measured at the dispatcher's concurrency (floor.ts).
 // GET /cpu answers the process's CPU time so far, so the client can meter exactly its own window.

@@ -1,4 +1,4 @@
-// The floors of figure 1 (issue 17), in the same run and load shape as the pipeline: the least CPU
+// The floors of figure 1, in the same run and load shape as the pipeline: the least CPU
 // per event a KafkaSource sink (a bare node:http handler) and a KafkaSource client (a bare loop
 // posting the dispatcher's requests on its agent settings, at its concurrency) can spend.
 // Each runs in its own process; the client meters its own CPU and the server's (GET /cpu) over the

@@ -33,7 +33,7 @@ export async function freshnessFigure(ctx: BenchContext): Promise<Omit<FigureRes
     const [persist, buy, reader] = await Promise.all([
       startFunction(ctx, "purchase-persist", { MONGODB_URI: db.uri }),
       startFunction(ctx, "buy", { KAFKA_TOPIC: topic }),
-      startFunction(ctx, "purchases", { MONGODB_URI: db.uri }),
+      startFunction(ctx, "customer-management", { MONGODB_URI: db.uri }),
     ]);
     procs.push(persist, buy, reader);
     procs.push(
@@ -64,7 +64,7 @@ export async function freshnessFigure(ctx: BenchContext): Promise<Omit<FigureRes
     // Phase 2: the store and the endpoint alone.
     const base = await freshDatabase(ctx.mongoUri, `bench_${ctx.runId}_fresh_base`);
     dbs.push(base);
-    const reader2 = await startFunction(ctx, "purchases", { MONGODB_URI: base.uri });
+    const reader2 = await startFunction(ctx, "customer-management", { MONGODB_URI: base.uri });
     procs.push(reader2);
     ctx.say(`baseline: driver inserts at ${RATE}/s, polled the same way`);
     let i = 0;

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 
-export const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
 export interface Answer {
   status: number;

@@ -42,7 +42,7 @@ export async function imageFigure(ctx: BenchContext): Promise<Omit<FigureResult,
   };
   await ensureTopics(env);
   // user-purchases answers a history read through the management API: one runs all along.
-  const upstream = await startFunction(ctx, "purchases", env);
+  const upstream = await startFunction(ctx, "customer-management", env);
   await waitReady(upstream);
 
   const floorImage = base.stdout.trim();

@@ -1,4 +1,4 @@
-// Kafka helpers of the bench: topics of its own, and producing the seed records fast.
+// Kafka helpers of the bench: topics of its own, and producing its purchase records fast.
 import type { KafkaJS } from "@confluentinc/kafka-javascript";
 import { createAdmin, createKafka, createProducer, ensureTopic } from "../../functions/shared/kafka.ts";
 import type { Say } from "./progress.ts";
@@ -33,7 +33,7 @@ export const topicSize = (kafka: string[], topic: string) =>
     return offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
   });
 
-/** Produces records 0..n-1 (key = user_id, value = the seed JSON), batched, 4 sends in flight. */
+/** Produces records 0..n-1 (key = user_id, value = the purchase JSON), batched, 4 sends in flight. */
 export async function produceSeed(kafka: string[], topic: string, n: number, users: number, say: Say) {
   const producer = createProducer(createKafka({ KAFKA_BOOTSTRAP_SERVERS: kafka }, "bench-seed"), {
     timeoutMs: 60_000,

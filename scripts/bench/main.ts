@@ -37,8 +37,8 @@ const RUN = {
 const NEEDS: Record<FigureName, string[]> = {
   persist: ["purchase-persist"],
   ingest: ["buy"],
-  read: ["purchases"],
-  freshness: ["buy", "purchase-persist", "purchases"],
+  read: ["customer-management"],
+  freshness: ["buy", "purchase-persist", "customer-management"],
   coldstart: listFunctions(),
   image: listFunctions(),
 };

@@ -10,7 +10,7 @@
 // The floors (floor.ts) in the same run: purchase-persist's CPU per event against a bare node:http
 // handler's, the dispatcher's against a bare client loop's, at the dispatcher's concurrency.
 import { VERSIONS } from "./connect.ts";
-import { type Outcome, runCeiling, runConnect, runPipeline } from "./contenders.ts";
+import { type ContenderResult, runCeiling, runConnect, runPipeline } from "./contenders.ts";
 import { type Floors, measureFloors } from "./floor.ts";
 import { createTopics, deleteTopics, produceSeed } from "./kafka.ts";
 import { type BenchContext, type FigureResult, type Row, row } from "./types.ts";
@@ -25,7 +25,7 @@ export async function persistFigure(ctx: BenchContext): Promise<Omit<FigureResul
     const ceiling = await runCeiling(ctx, n, users);
     const pipeline = await runPipeline(ctx, topic, n);
     const floors = await measureFloors(ctx);
-    const connect: Record<string, Outcome | string> = {};
+    const connect: Record<string, ContenderResult | string> = {};
     const variants = !ctx.connect ? [] : ctx.quick ? ["default"] : ["default", "insert-one"];
     if (!ctx.connect) connect.default = "left out (--no-connect)";
     for (const variant of variants) {
@@ -34,7 +34,7 @@ export async function persistFigure(ctx: BenchContext): Promise<Omit<FigureResul
         return err.message;
       });
     }
-    const all: Record<string, Outcome | string> = { ceiling, pipeline, ...prefixed(connect) };
+    const all: Record<string, ContenderResult | string> = { ceiling, pipeline, ...prefixed(connect) };
     return {
       rows: [...rows(pipeline, ceiling, connect), ...floorRows(pipeline, floors)],
       notes: [...notes(all, n), floorNote(floors)],
@@ -45,9 +45,13 @@ export async function persistFigure(ctx: BenchContext): Promise<Omit<FigureResul
   }
 }
 
-function rows(pipeline: Outcome, ceiling: Outcome, connect: Record<string, Outcome | string>): Row[] {
-  const rate = (o: Outcome | string | undefined) => (typeof o === "object" ? o.rate.rate : null);
-  const skipped = (o: Outcome | string | undefined) =>
+function rows(
+  pipeline: ContenderResult,
+  ceiling: ContenderResult,
+  connect: Record<string, ContenderResult | string>,
+): Row[] {
+  const rate = (o: ContenderResult | string | undefined) => (typeof o === "object" ? o.rate.rate : null);
+  const skipped = (o: ContenderResult | string | undefined) =>
     typeof o === "string" ? `skipped: ${o.split("\n")[0]}` : undefined;
   const out = [
     row({
@@ -84,7 +88,7 @@ function rows(pipeline: Outcome, ceiling: Outcome, connect: Record<string, Outco
   return out;
 }
 
-function floorRows(pipeline: Outcome, floors: Floors): Row[] {
+function floorRows(pipeline: ContenderResult, floors: Floors): Row[] {
   const cpu = (p: string) => pipeline.cpuMsPerEvent[p] ?? null;
   const shape = `${floors.concurrency} in flight, same headers and body`;
   return [
@@ -112,7 +116,7 @@ const floorNote = (f: Floors) =>
   `requests (${f.headerBytes} B of headers, ${f.bodyBytes} B body); CPU ms per request: handler ` +
   `${f.serverCpuMs}, client ${f.clientCpuMs}`;
 
-function notes(all: Record<string, Outcome | string>, n: number): string[] {
+function notes(all: Record<string, ContenderResult | string>, n: number): string[] {
   const out: string[] = [];
   for (const [who, o] of Object.entries(all)) {
     if (typeof o !== "object") continue;
@@ -125,5 +129,5 @@ function notes(all: Record<string, Outcome | string>, n: number): string[] {
   return out;
 }
 
-const prefixed = (connect: Record<string, Outcome | string>) =>
+const prefixed = (connect: Record<string, ContenderResult | string>) =>
   Object.fromEntries(Object.entries(connect).map(([k, v]) => [`connect ${k}`, v]));

@@ -28,10 +28,6 @@ export const sourceEntry = (fn: string) => join(ROOT, "functions", fn, "server.t
  */
 export async function buildBundles(outDir: string, names: string[], say: Say): Promise<Map<string, string>> {
   const bundles = new Map<string, string>();
-  if (!existsSync(join(ROOT, "scripts/bundle.ts"))) {
-    say("scripts/bundle.ts not found: every function runs from source with tsx");
-    return bundles;
-  }
   const t0 = performance.now();
   const child = spawn(
     process.execPath,

@@ -9,7 +9,7 @@ export function elapsed(): string {
 
 export type Say = (message: string) => void;
 
-export function say(figure: string, message: string) {
+function say(figure: string, message: string) {
   process.stdout.write(`[${elapsed().padStart(7)}] ${figure}: ${message}\n`);
 }
 

@@ -1,9 +1,10 @@
 // Figure 3, read: GET /purchases/:user_id (a page of 50 and the statistics over all the user's
 // purchases) p50/p99 with 1M stored purchases across 10k users, against the same database queries
-// issued directly with the driver (functions/purchases/history.ts, as the handler calls them).
+// issued directly with the driver (functions/customer-management/history-queries.ts, as the
+// handler calls them).
 // One request at a time, the same users for both, alternating which goes first.
 import type { Collection } from "mongodb";
-import { userPage, userStats } from "../../functions/purchases/history.ts";
+import { userPage, userStats } from "../../functions/customer-management/history-queries.ts";
 import { ensureIndexes } from "../../functions/shared/mongo.ts";
 import { ensureUserIdGin, localPostgres } from "../local/ferretdb-index.ts";
 import type { Component } from "../local/system.ts";
@@ -31,16 +32,16 @@ export async function readFigure(ctx: BenchContext): Promise<Omit<FigureResult, 
   }
   const db = `bench_read_${size.purchases}_${size.users}`;
   const { uri, client, collection } = openDatabase(ctx.mongoUri, db);
-  let purchases: Component | undefined;
+  let management: Component | undefined;
   try {
     await seed(ctx, client.db().collection("bench_meta"), collection, size);
     if (ctx.store.userQuery === "scan") notes.push(userIdGin(ctx, db));
     const plan = await userPlan(collection);
     ctx.say(`{user_id} history query, plan nodes: ${plan}`);
     notes.push(`{user_id} history query, plan nodes: ${plan}`);
-    purchases = await startFunction(ctx, "purchases", { MONGODB_URI: uri });
-    await waitOk(`${purchases.url}/livez`);
-    const url = purchases.url;
+    management = await startFunction(ctx, "customer-management", { MONGODB_URI: uri });
+    await waitOk(`${management.url}/livez`);
+    const url = management.url;
     const random = prng(42);
     const pick = () => `bench-u${Math.floor(random() * size.users)}`;
     const ours: number[] = [];
@@ -103,7 +104,7 @@ export async function readFigure(ctx: BenchContext): Promise<Omit<FigureResult, 
     ];
     return { rows, notes, details: { database: db, ...size, plan, ours: o, driver: d } };
   } finally {
-    await stop(purchases);
+    await stop(management);
     await client.close();
   }
 }

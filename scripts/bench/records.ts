@@ -1,4 +1,4 @@
-// The purchases every contender works on: plain JSON records in the seed's message format
+// The purchases every contender works on: plain JSON records of the purchase
 // {username, user_id, item_name, price, timestamp}, deterministic so every run has the same data.
 import { CATALOG } from "../../functions/shared/catalog.ts";
 import type { PurchaseDoc } from "../../functions/shared/purchase.ts";

@@ -2,7 +2,7 @@
 // growing count.
 
 /** The p-th percentile (0-100) of the samples, nearest-rank on a sorted copy; NaN when empty. */
-export function percentile(samples: readonly number[], p: number): number {
+function percentile(samples: readonly number[], p: number): number {
   if (samples.length === 0) return Number.NaN;
   const sorted = [...samples].sort((a, b) => a - b);
   const rank = Math.ceil((p / 100) * sorted.length);

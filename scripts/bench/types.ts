@@ -30,7 +30,7 @@ export interface BenchContext {
   say: Say;
 }
 
-export type Target =
+export type Goal =
   | { kind: "ratio-min"; value: number }
   | { kind: "ratio-max"; value: number }
   | { kind: "below"; value: number }
@@ -68,7 +68,7 @@ export function row(r: {
   ours: number | null;
   baseline: number | null;
   against: string;
-  target: Target;
+  target: Goal;
   note?: string;
 }): Row {
   const ok = (x: number | null): x is number => x !== null && Number.isFinite(x);

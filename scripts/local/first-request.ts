@@ -43,7 +43,7 @@ export const FIRST_REQUESTS: Record<string, FirstRequest> = {
         }),
       }),
   },
-  purchases: {
+  "customer-management": {
     what: "GET /purchases/<user> (history)",
     expect: 200,
     send: (url, user) => fetch(`${url}/purchases/${user}`),

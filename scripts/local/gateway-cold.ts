@@ -1,4 +1,4 @@
-// The gateway's cold start under a burst (issue 14, item 3): a fresh buy, a fresh gateway, and at
+// The gateway's cold start under a burst: a fresh buy, a fresh gateway, and at
 // once `--rate` POST /buy per second for `--seconds`, open loop; then the same straight to a fresh
 // buy. Prints p50 / p99 / max latency per second of the burst for both, the most connections open
 // to buy at once (sampled from /proc/net/tcp, so Linux only) and the gateway's CPU time.

@@ -5,7 +5,6 @@
 // check and end-to-end tests (with port 0 everywhere).
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../../functions/shared/config.ts";
@@ -192,14 +191,14 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   };
   try {
     await ensureTopics(env);
-    const [persist, purchases, items, buy] = await Promise.all([
+    const [persist, customerManagement, items, buy] = await Promise.all([
       startOne("purchase-persist"),
-      startOne("purchases"),
+      startOne("customer-management"),
       startOne("items"),
       startOne("buy"),
     ]);
     const userPurchases = await startOne("user-purchases", {
-      CUSTOMER_MANAGEMENT_API_URL: purchases.url,
+      CUSTOMER_MANAGEMENT_API_URL: customerManagement.url,
     });
     // The dispatcher reads the cluster's KafkaSource manifest; point it at this system's broker,
     // topic, consumer group and dead-letter topic.
@@ -214,9 +213,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     await start("gateway", "scripts/local/gateway.ts", {
       GATEWAY_ROUTES: JSON.stringify({ buy: buy.url, items: items.url, userPurchases: userPurchases.url }),
     });
-    if (existsSync(`${ROOT}/functions/web/server.ts`)) {
-      await startOne("web", { API_BASE_URL: `http://localhost:${components.get("gateway")?.port}` });
-    }
+    await startOne("web", { API_BASE_URL: `http://localhost:${components.get("gateway")?.port}` });
   } catch (err) {
     await system.stop();
     throw err;
@@ -224,7 +221,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   return system;
 }
 
-/** The purchases topic (3 partitions) and the dead-letter topic, as kafka-source/topics.yaml has them. */
+/** The purchases topic (3 partitions) and the dead-letter topic, as kafka-source/kafka-topics.yaml has them. */
 export async function ensureTopics(env: Record<string, string | undefined> = {}) {
   const config = loadConfig({ ...process.env, ...env });
   const admin = createAdmin(createKafka(config, "local-setup"));

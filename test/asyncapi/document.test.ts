@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { asyncApiDocument } from "../../functions/shared/asyncapi.ts";
-import { committedDocument, diagnose } from "./asyncapi.ts";
+import { committedDocument, diagnose } from "./validators.ts";
 
 describe("AsyncAPI document", () => {
   test("When the document is generated from the schemas, then the committed docs/asyncapi.json is the same (npm run asyncapi)", () => {

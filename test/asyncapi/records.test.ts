@@ -8,7 +8,7 @@ import { type System, startSystem } from "../../scripts/local/system.ts";
 import { isolatedPipeline, testConfig, unique } from "../helpers.ts";
 import { type RecordOut, readRecords } from "../kafka.ts";
 import { freshDatabase } from "../mongo.ts";
-import { committedDocument, recordValidator } from "./asyncapi.ts";
+import { committedDocument, recordValidator } from "./validators.ts";
 
 const pipeline = isolatedPipeline("asyncapi");
 let system: System;

@@ -1,10 +1,10 @@
-// Bad-input campaign (issue 7, part 3): at least 200 generated malformed requests across every HTTP
+// Bad-input campaign: at least 200 generated malformed requests across every HTTP
 // endpoint of the running system, and malformed CloudEvents at purchase-persist. Each must be a JSON
 // 4xx ({error, message}, never a 5xx), and neither the database nor the purchases topic may change.
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { after, before, describe, test } from "node:test";
-import { createGroupReader, type GroupReader } from "../../functions/purchases/lag.ts";
+import { createGroupReader, type GroupReader } from "../../functions/customer-management/lag.ts";
 import { createAdmin, createKafka } from "../../functions/shared/kafka.ts";
 import { type System, startSystem } from "../../scripts/local/system.ts";
 import { isolatedPipeline, testConfig, unique, waitFor } from "../helpers.ts";

@@ -3,7 +3,13 @@
 // JSON 4xx and change nothing. Requests go to the gateway for public paths, straight to the function
 // for the others; bodies are bytes, so no client adds a Content-Type or fixes an encoding.
 
-export type Target = "gateway" | "buy" | "items" | "user-purchases" | "purchases" | "purchase-persist";
+export type Target =
+  | "gateway"
+  | "buy"
+  | "items"
+  | "user-purchases"
+  | "customer-management"
+  | "purchase-persist";
 
 export interface Case {
   /** Groups cases in the report, e.g. "POST /buy". */

@@ -119,7 +119,7 @@ export function eventCases(rng: Rng, runId: string): Case[] {
   add("event of 70 kB", headers(), json({ ...purchase(), pad: rng.text(70_000) }));
   add("event of 1 MB", headers(), json({ ...purchase(), pad: rng.text(1_000_000) }));
 
-  // Impossible dates (issue 14, item 4): the shape is right, the day does not exist.
+  // Impossible dates: the shape is right, the day does not exist.
   for (const timestamp of ["2026-02-30T00:00:00Z", "2026-02-29T12:00:00Z", "2026-04-31T10:00:00+02:00"])
     add(`data timestamp ${timestamp}`, headers(), json({ ...purchase(), timestamp }), "invalid_data");
   const feb30 = { ...headers(), "ce-time": "2026-02-30T00:00:00Z" };

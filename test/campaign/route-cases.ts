@@ -22,16 +22,16 @@ export function historyCases(rng: Rng): Case[] {
   const cases: Case[] = [];
   for (const id of badUserIds(rng)) {
     cases.push(get("GET /getAllUserBuys/:user_id", "gateway", `/getAllUserBuys/${id}`));
-    cases.push(get("GET /purchases/:user_id", "purchases", `/purchases/${id}`));
-    cases.push(get("GET /api/purchases/:userId", "purchases", `/api/purchases/${id}`));
+    cases.push(get("GET /purchases/:user_id", "customer-management", `/purchases/${id}`));
+    cases.push(get("GET /api/purchases/:userId", "customer-management", `/api/purchases/${id}`));
   }
   for (const query of badHistoryQueries(rng)) {
     cases.push(get("GET /getAllUserBuys/:user_id", "gateway", `/getAllUserBuys/mallory?${query}`));
-    cases.push(get("GET /purchases/:user_id", "purchases", `/purchases/mallory?${query}`));
+    cases.push(get("GET /purchases/:user_id", "customer-management", `/purchases/mallory?${query}`));
   }
   for (const query of badApiLimits(rng)) {
-    cases.push(get("GET /api/purchases/:userId", "purchases", `/api/purchases/mallory?${query}`));
-    cases.push(get("GET /api/purchases", "purchases", `/api/purchases?${query}`));
+    cases.push(get("GET /api/purchases/:userId", "customer-management", `/api/purchases/mallory?${query}`));
+    cases.push(get("GET /api/purchases", "customer-management", `/api/purchases?${query}`));
   }
   // user-purchases straight, as the gateway would call it.
   for (const query of ["limit=0", "limit=1e309", "cursor=%00", "limit[]=1"]) {
@@ -40,7 +40,7 @@ export function historyCases(rng: Rng): Case[] {
   return cases;
 }
 
-const FUNCTIONS: Target[] = ["buy", "items", "user-purchases", "purchases", "purchase-persist"];
+const FUNCTIONS: Target[] = ["buy", "items", "user-purchases", "customer-management", "purchase-persist"];
 
 export function methodCases(): Case[] {
   const body = json({ any: "thing" });

@@ -84,7 +84,7 @@ describe("Knative admission (scripts/admission)", () => {
   });
 
   test("When a Service's container has no image, then it is refused with the webhook's message", () => {
-    const s = service("purchases");
+    const s = service("customer-management");
     delete container(s).image;
     assert.match(refusal(s), /missing field\(s\): spec\.template\.spec\.containers\[0\]\.image/);
   });

@@ -49,7 +49,7 @@ const usesKafka = (name: string) =>
 const WAITS_FOR: Record<string, string> = {
   buy: "Kafka producer",
   "purchase-persist": "database (its indexes)",
-  purchases: "database",
+  "customer-management": "database",
 };
 
 for (const name of functionNames()) {

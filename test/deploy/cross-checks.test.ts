@@ -1,6 +1,6 @@
 // The manifests agree with the code and with each other: one Knative Service per function, only
 // variables functions/shared/config.ts reads, the KafkaSource's references resolve, and ports,
-// probes, security and autoscaling are what issue 6 asks for.
+// probes, security and autoscaling are what the README's "Deploy to Knative" describes.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -34,7 +34,7 @@ const secretTemplate = parseFile("knative/mongodb-secret.template.yaml")[0]?.obj
 const source = find(objects, "sources.knative.dev/v1", "KafkaSource", "purchases-source");
 
 const CUSTOMER_FACING = ["buy", "items", "user-purchases", "web"];
-const INTERNAL = ["purchases", "purchase-persist"];
+const INTERNAL = ["customer-management", "purchase-persist"];
 const CONFIG_KEYS = new Set(Object.keys(ConfigSchema.entries));
 const RESERVED = ["PORT", "K_SERVICE", "K_REVISION", "K_CONFIGURATION"];
 /** queue-proxy's drain before the app gets SIGTERM (knative/serving pkg/queue/sharedmain). */
@@ -173,11 +173,11 @@ describe("deploy manifests: environment", () => {
     assert.ok(!("MONGODB_URI" in (configMap?.data ?? {})), "the URI holds credentials: Secret only");
   });
 
-  test("When user-purchases calls the management API, then it uses the purchases Service's cluster-local URL", () => {
+  test("When user-purchases calls the management API, then it uses the customer-management Service's cluster-local URL", () => {
     const url = container(service("user-purchases")).env.find(
       (e: Obj) => e.name === "CUSTOMER_MANAGEMENT_API_URL",
     );
-    assert.equal(url?.value, `http://purchases.${NAMESPACE}.svc.cluster.local`);
+    assert.equal(url?.value, `http://customer-management.${NAMESPACE}.svc.cluster.local`);
   });
 });
 
@@ -268,8 +268,8 @@ describe("deploy manifests: autoscaling and visibility", () => {
     }
   });
 
-  test("When the management API and the sink get load, then purchases scales 1-5 and purchase-persist on 70% CPU", () => {
-    const api = annotations(service("purchases"));
+  test("When the management API and the sink get load, then customer-management scales 1-5 and purchase-persist on 70% CPU", () => {
+    const api = annotations(service("customer-management"));
     assert.equal(api["autoscaling.knative.dev/min-scale"], "1");
     assert.equal(api["autoscaling.knative.dev/max-scale"], "5");
     const persist = service("purchase-persist");

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { ROOT } from "../helpers.ts";
 
-export const MANIFEST_DIRS = ["knative", "kafka-source"];
+const MANIFEST_DIRS = ["knative", "kafka-source"];
 export const NAMESPACE = "purchases";
 
 // biome-ignore lint/suspicious/noExplicitAny: manifests are untyped YAML, checked by the schemas

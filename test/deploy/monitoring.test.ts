@@ -20,7 +20,7 @@ function exportedMetrics(): Set<string> {
     "functions/shared/metrics.ts",
     "functions/buy/app.ts",
     "functions/purchase-persist/app.ts",
-    "functions/purchases/lag.ts",
+    "functions/customer-management/lag.ts",
     "kafka-source/dispatcher/metrics.ts",
   ];
   const names = files.flatMap((f) =>

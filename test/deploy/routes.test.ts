@@ -25,7 +25,7 @@ const routeDocs = ofKind(objects, "gateway.networking.k8s.io/v1", "HTTPRoute");
 const table = routingTable(routeDocs.map((d) => d.obj));
 const to = (host: string, path: string) => resolve(table, host, path)?.backend.name;
 const services = knativeServices(objects).map((d) => d.obj);
-const INTERNAL = ["purchases", "purchase-persist"];
+const INTERNAL = ["customer-management", "purchase-persist"];
 /** The local gateway's names for the functions behind it. */
 const LOCAL_NAMES: Record<string, string> = { buy: "buy", items: "items", userPurchases: "user-purchases" };
 

@@ -142,7 +142,7 @@ const RevisionSpec = v.strictObject({
   imagePullSecrets: opt(v.array(v.strictObject({ name: str }))),
   volumes: opt(v.array(v.looseObject({ name: str }))),
 });
-export const KnativeServiceSchema = v.strictObject({
+const KnativeServiceSchema = v.strictObject({
   apiVersion: v.literal("serving.knative.dev/v1"),
   kind: v.literal("Service"),
   metadata: ObjectMeta,
@@ -200,7 +200,7 @@ const Destination = v.pipe(
 const SecretValueFromSource = v.strictObject({
   secretKeyRef: opt(v.strictObject({ key: str, name: opt(str), optional: opt(bool) })),
 });
-export const KafkaSourceSchema = v.strictObject({
+const KafkaSourceSchema = v.strictObject({
   apiVersion: v.literal("sources.knative.dev/v1"),
   kind: v.literal("KafkaSource"),
   metadata: ObjectMeta,
@@ -259,7 +259,7 @@ export const KAFKA_SOURCE_AUTOSCALING = {
   "autoscaling.eventing.knative.dev/cooldown-period": /^\d+$/,
 } as Record<string, RegExp>;
 
-export const KafkaSinkSchema = v.strictObject({
+const KafkaSinkSchema = v.strictObject({
   apiVersion: v.literal("eventing.knative.dev/v1alpha1"),
   kind: v.literal("KafkaSink"),
   metadata: ObjectMeta,
@@ -274,7 +274,7 @@ export const KafkaSinkSchema = v.strictObject({
 });
 
 // ---------------------------------------------------------------- Strimzi
-export const KafkaTopicSchema = v.strictObject({
+const KafkaTopicSchema = v.strictObject({
   apiVersion: v.literal("kafka.strimzi.io/v1"),
   kind: v.literal("KafkaTopic"),
   metadata: v.strictObject({
@@ -333,7 +333,7 @@ const HTTPRouteRule = v.strictObject({
   ),
   timeouts: opt(v.strictObject({ request: opt(str), backendRequest: opt(str) })),
 });
-export const HTTPRouteSchema = v.strictObject({
+const HTTPRouteSchema = v.strictObject({
   apiVersion: v.literal("gateway.networking.k8s.io/v1"),
   kind: v.literal("HTTPRoute"),
   metadata: ObjectMeta,
@@ -361,7 +361,7 @@ export const HTTPRouteSchema = v.strictObject({
 });
 
 // ---------------------------------------------------------------- Kubernetes core
-export const ConfigMapSchema = v.strictObject({
+const ConfigMapSchema = v.strictObject({
   apiVersion: v.literal("v1"),
   kind: v.literal("ConfigMap"),
   metadata: ObjectMeta,
@@ -369,7 +369,7 @@ export const ConfigMapSchema = v.strictObject({
   data: strings,
 });
 
-export const SecretSchema = v.strictObject({
+const SecretSchema = v.strictObject({
   apiVersion: v.literal("v1"),
   kind: v.literal("Secret"),
   metadata: ObjectMeta,
@@ -378,13 +378,13 @@ export const SecretSchema = v.strictObject({
   data: opt(strings),
 });
 
-export const NamespaceSchema = v.strictObject({
+const NamespaceSchema = v.strictObject({
   apiVersion: v.literal("v1"),
   kind: v.literal("Namespace"),
   metadata: v.strictObject({ name: dnsLabel, labels: opt(strings), annotations: opt(strings) }),
 });
 
-export const KustomizationSchema = v.strictObject({
+const KustomizationSchema = v.strictObject({
   apiVersion: v.literal("kustomize.config.k8s.io/v1beta1"),
   kind: v.literal("Kustomization"),
   resources: opt(v.array(str)),
@@ -459,7 +459,7 @@ const PrometheusRuleSchema = v.strictObject({
 });
 
 /** The schema for every apiVersion/kind the manifests may contain; anything else is an error. */
-export const SCHEMAS: Record<string, v.GenericSchema> = {
+const SCHEMAS: Record<string, v.GenericSchema> = {
   "serving.knative.dev/v1 Service": KnativeServiceSchema,
   "sources.knative.dev/v1 KafkaSource": KafkaSourceSchema,
   "eventing.knative.dev/v1alpha1 KafkaSink": KafkaSinkSchema,

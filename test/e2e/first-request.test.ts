@@ -61,7 +61,7 @@ describe(`first request right after readiness (${runtime})`, () => {
 
   let managementUrl = "";
   test("When the management API reports ready, then its first history read answers 200", async () => {
-    const { component, res } = await first("purchases");
+    const { component, res } = await first("customer-management");
     managementUrl = component.url;
     assert.equal(res.status, 200, await res.text());
   });

@@ -161,7 +161,7 @@ describe("end to end", () => {
   });
 
   test("When the management API reports health, then it shows the consumer group consuming with its lag", async () => {
-    const res = await fetch(`${system.url("purchases")}/health`);
+    const res = await fetch(`${system.url("customer-management")}/health`);
     const body = await res.json();
     assert.equal(res.status, 200);
     assert.equal(body.mongodb, "connected");

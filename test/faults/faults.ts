@@ -45,10 +45,10 @@ function restart(name: string, signal: NodeJS.Signals): Fault {
   };
 }
 
-export const killPersist = (): Fault => restart("purchase-persist", "SIGKILL");
-export const terminateBuy = (): Fault => restart("buy", "SIGTERM");
+const killPersist = (): Fault => restart("purchase-persist", "SIGKILL");
+const terminateBuy = (): Fault => restart("buy", "SIGTERM");
 
-export const restartBroker = (): Fault => ({
+const restartBroker = (): Fault => ({
   name: "restart Kafka broker",
   inject: async ({ clock }) => {
     const injectedAt = clock();
@@ -58,7 +58,7 @@ export const restartBroker = (): Fault => ({
   },
 });
 
-export const stopDatabase = (): Fault => ({
+const stopDatabase = (): Fault => ({
   name: "stop database",
   inject: async ({ clock, dbOutageMs }) => {
     const injectedAt = clock();
@@ -70,8 +70,8 @@ export const stopDatabase = (): Fault => ({
 });
 
 /**
- * `npm run test:faults`: the same faults, the database outage last and long (3 minutes by default,
- * issue 14: an outage under 10 minutes dead-letters nothing). The load must outlast it, so that the
+ * `npm run test:faults`: the same faults, the database outage last and long (3 minutes by default;
+ * an outage under 10 minutes dead-letters nothing). The load must outlast it, so that the
  * report sees ingest and storage resume: at 0.38 of 48k purchases at 120/s (400 s), a 180 s outage
  * ends at about 330 s.
  */

@@ -1,4 +1,4 @@
-// Fault campaign, identity case (issue 15): on the whole running system, a different purchase that
+// Fault campaign, identity case: on the whole running system, a different purchase that
 // reuses an event identity is never acknowledged as stored or duplicate: it ends in the dead-letter
 // topic with a 422 identity_conflict naming the stored purchase, and `scripts/dlq.ts replay --new-id`
 // stores it. A topic deleted and recreated under the system starts its offsets again at 0: the new

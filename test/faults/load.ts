@@ -20,7 +20,7 @@ export interface Attempt {
   result: AttemptResult;
 }
 
-export interface Purchase {
+export interface TrackedPurchase {
   index: number;
   userId: string;
   key: string;
@@ -54,10 +54,10 @@ export interface LoadOptions {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The purchase id buy derives from (user_id, Idempotency-Key). */
-export const expectedPurchaseId = (userId: string, key: string) => uuidv5(`${userId}\n${key}`, BUY_NAMESPACE);
+const expectedPurchaseId = (userId: string, key: string) => uuidv5(`${userId}\n${key}`, BUY_NAMESPACE);
 
 /** One POST /buy, classified. Never throws. */
-export async function buyOnce(url: string, p: Purchase, timeoutMs: number): Promise<AttemptResult> {
+async function buyOnce(url: string, p: TrackedPurchase, timeoutMs: number): Promise<AttemptResult> {
   let res: Response;
   try {
     res = await fetch(`${url}/buy`, {
@@ -101,18 +101,18 @@ function parse(text: string): any {
 /** Starts the load; `progress()` counts purchases started and accepted, `done` resolves with all. */
 export function startLoad(opts: LoadOptions) {
   const users = opts.users ?? 500;
-  const purchase = (index: number): Purchase => {
+  const purchase = (index: number): TrackedPurchase => {
     const userId = `fc-${index % users}`;
     const key = `${opts.runId}-${index}`;
     return { index, userId, key, expectedId: expectedPurchaseId(userId, key), attempts: [] };
   };
-  const purchases: Purchase[] = Array.from({ length: opts.purchases }, (_, index) => purchase(index));
+  const purchases: TrackedPurchase[] = Array.from({ length: opts.purchases }, (_, index) => purchase(index));
   let next = 0;
   let accepted = 0;
   // Paced, without catching up after a stall: a fault must not be followed by a burst.
   let nextStartAt = opts.clock();
 
-  const run = async (p: Purchase) => {
+  const run = async (p: TrackedPurchase) => {
     for (let n = 0; n < opts.maxAttempts; n++) {
       const startedAt = opts.clock();
       const result = await buyOnce(opts.url, p, opts.requestTimeoutMs);
@@ -166,7 +166,7 @@ export interface ReadOptions {
 }
 
 /** One GET /getAllUserBuys/:user_id, classified like a purchase attempt ("accepted" = a 200 history). */
-export async function readOnce(url: string, userId: string, timeoutMs: number): Promise<AttemptResult> {
+async function readOnce(url: string, userId: string, timeoutMs: number): Promise<AttemptResult> {
   let res: Response;
   let text: string;
   try {

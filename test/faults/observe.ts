@@ -2,7 +2,7 @@
 // housekeeping around it (component logs, removing the run's topics and database).
 import { mkdirSync, writeFileSync } from "node:fs";
 import type { Db } from "mongodb";
-import { createGroupReader } from "../../functions/purchases/lag.ts";
+import { createGroupReader } from "../../functions/customer-management/lag.ts";
 import { createAdmin, createKafka } from "../../functions/shared/kafka.ts";
 import type { Component } from "../../scripts/local/system.ts";
 import { testConfig, unique, waitFor } from "../helpers.ts";

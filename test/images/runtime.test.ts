@@ -13,7 +13,7 @@ import { type Component, ensureTopics, startFunction, waitReady } from "../../sc
 import { isolatedPipeline, ROOT } from "../helpers.ts";
 import { freshDatabase } from "../mongo.ts";
 
-const FUNCTIONS = ["buy", "items", "purchase-persist", "purchases", "user-purchases", "web"];
+const FUNCTIONS = ["buy", "customer-management", "items", "purchase-persist", "user-purchases", "web"];
 interface Probe {
   httpGet: { path: string; port: number };
 }
@@ -75,7 +75,7 @@ describe("function images, run as Knative runs them", () => {
     });
   }
 
-  for (const fn of ["buy", "purchases"]) {
+  for (const fn of ["buy", "customer-management"]) {
     test(`When the ${fn} image starts node, then the Kafka client's native addon loads`, () => {
       const r = spawnSync(
         engine(),

@@ -44,7 +44,7 @@ const one: Check = (samples) =>
 const expectations: Record<string, { check: Check; errors?: true }> = {
   "sum by (service) (rate(http_requests_total[5m]))": {
     check: all(
-      ...["buy", "items", "user-purchases", "purchases", "purchase-persist"].map((service) =>
+      ...["buy", "items", "user-purchases", "customer-management", "purchase-persist"].map((service) =>
         has({ service }),
       ),
     ),
@@ -77,7 +77,7 @@ const expectations: Record<string, { check: Check; errors?: true }> = {
     check: all(
       (s) => (s.length === 1 ? undefined : `${s.length} series`),
       has(
-        { service: "purchases", consumergroup: pipeline.group, topic: pipeline.topic },
+        { service: "customer-management", consumergroup: pipeline.group, topic: pipeline.topic },
         (s) => s.value === 0,
       ),
     ),
@@ -162,7 +162,7 @@ before(async () => {
     'http_requests_total{service="buy", handler="/buy", status="2xx"}',
     'http_requests_total{service="items", handler="/items", status="2xx"}',
     'http_requests_total{service="user-purchases", handler="/getAllUserBuys/:user_id", status="2xx"}',
-    'http_requests_total{service="purchases", handler="/purchases/:user_id", status="2xx"}',
+    'http_requests_total{service="customer-management", handler="/purchases/:user_id", status="2xx"}',
     'http_requests_total{service="purchase-persist", handler="/", status="2xx"}',
     "purchases_persisted_total > 0",
     "kafka_source_events_dispatched_total > 0",
@@ -229,7 +229,7 @@ describe("monitoring: the README's PromQL on a real Prometheus", () => {
     ));
 
   test("When the management API is gone and user-purchases answers 5xx, then the 5xx queries return its share", async () => {
-    await system.components.get("purchases")?.stop();
+    await system.components.get("customer-management")?.stop();
     const fail = async () => {
       const res = await fetch(`${api()}/getAllUserBuys/${user}`);
       await res.body?.cancel();

@@ -4,12 +4,13 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
+import type { Purchase } from "../../functions/shared/purchase.ts";
 import { freePort } from "../../scripts/local/ports.ts";
 import { type System, spawnComponent, startSystem } from "../../scripts/local/system.ts";
 import { isolatedPipeline, ROOT, waitFor } from "../helpers.ts";
 import { freshDatabase } from "../mongo.ts";
 
-export const SCREENSHOTS = join(ROOT, "test-results", "web");
+const SCREENSHOTS = join(ROOT, "test-results", "web");
 
 export interface WebSystem {
   system: System;
@@ -27,7 +28,7 @@ export interface WebSystem {
  * The web page needs a port known before start: CORS_ORIGINS must name its origin, and every
  * function reads that at start-up.
  */
-export async function startWebSystem(): Promise<WebSystem> {
+async function startWebSystem(): Promise<WebSystem> {
   const webPort = await freePort();
   const pageUrl = `http://127.0.0.1:${webPort}`;
   const db = await freshDatabase("web");
@@ -81,7 +82,7 @@ export async function startWebSystem(): Promise<WebSystem> {
   };
 }
 
-export function launchBrowser(): Promise<Browser> {
+function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     args: [
@@ -148,13 +149,6 @@ export async function buyFromApi(ws: WebSystem, username: string, userId: string
   });
   if (res.status !== 202) throw new Error(`POST /buy answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { purchase: Purchase }).purchase;
-}
-
-export interface Purchase {
-  id: string;
-  item_name: string;
-  price: number;
-  timestamp: string;
 }
 
 export const usd = (n: number) =>

@@ -7,9 +7,9 @@ import { runFunction } from "../shared/server.ts";
 import { createApp } from "./app.ts";
 import { createGroupReader, lagGauge } from "./lag.ts";
 
-await runFunction("purchases", async ({ config, logger, registry, ready }) => {
+await runFunction("customer-management", async ({ config, logger, registry, ready }) => {
   const client = createMongoClient(config);
-  const kafka = createKafka(config, "purchases-api", logger);
+  const kafka = createKafka(config, "customer-management", logger);
   const group = connectInBackground(
     () => createGroupReader(kafka, config.KAFKA_GROUP_ID),
     config.KAFKA_BOOTSTRAP_SERVERS,

@@ -3,9 +3,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { createRegistry } from "../../functions/shared/metrics.ts";
-import { createApp, findWebRoot, parseApiBaseUrl, renderIndex } from "../../functions/web/app.ts";
-import { quietLogger, ROOT } from "../helpers.ts";
+import { quietLogger, ROOT } from "../../test/helpers.ts";
+import { createRegistry } from "../shared/metrics.ts";
+import { createApp, findWebRoot, parseApiBaseUrl, renderIndex } from "./app.ts";
 
 const WEB = join(ROOT, "web");
 const app = (apiBaseUrl = "") =>

@@ -1,6 +1,6 @@
 // The alert and recording rules of knative/monitoring/prometheus-rule.yaml under promtool: they
-// check, and each alert passes its unit tests (rules.test.yaml: firing and not firing). The
-// PrometheusRule's spec.groups is the rule file, exactly as the local Prometheus loads it.
+// check, and each alert passes its unit tests (prometheus-rule.test.yaml: firing and not firing).
+// The PrometheusRule's spec.groups is the rule file, exactly as the local Prometheus loads it.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -21,7 +21,10 @@ function promtool(args: string[], rules = ruleFile()) {
   const dir = mkdtempSync(join(tmpdir(), "rules-"));
   dirs.push(dir);
   writeFileSync(join(dir, "rules.yaml"), rules);
-  copyFileSync(join(ROOT, "test/monitoring/rules.test.yaml"), join(dir, "rules.test.yaml"));
+  copyFileSync(
+    join(ROOT, "test/monitoring/prometheus-rule.test.yaml"),
+    join(dir, "prometheus-rule.test.yaml"),
+  );
   const run = spawnSync("promtool", args, { cwd: dir, encoding: "utf8" });
   if (run.error)
     throw new Error(`cannot run promtool (scripts/install-system.sh installs it): ${run.error.message}`);
@@ -44,13 +47,14 @@ describe("monitoring: alert and recording rules (promtool)", () => {
   });
 
   test("When the unit tests run, then each alert fires and stays quiet where it should", () => {
-    const { status, output } = promtool(["test", "rules", "rules.test.yaml"]);
+    const { status, output } = promtool(["test", "rules", "prometheus-rule.test.yaml"]);
     assert.equal(status, 0, output);
   });
 
   test("When the unit tests are read, then every alert has a firing and a not-firing case", () => {
     type Case = { alertname: string; exp_alerts: unknown[] };
-    const tests = parse(readFileSync(join(ROOT, "test/monitoring/rules.test.yaml"), "utf8")).tests as {
+    const tests = parse(readFileSync(join(ROOT, "test/monitoring/prometheus-rule.test.yaml"), "utf8"))
+      .tests as {
       alert_rule_test: Case[];
     }[];
     const cases = tests.flatMap((t) => t.alert_rule_test);
@@ -80,7 +84,7 @@ describe("monitoring: alert and recording rules (promtool)", () => {
     ] as const) {
       const rules = ruleFile();
       assert.ok(rules.includes(from), `the rules no longer contain ${from}`);
-      const { status } = promtool(["test", "rules", "rules.test.yaml"], rules.replace(from, to));
+      const { status } = promtool(["test", "rules", "prometheus-rule.test.yaml"], rules.replace(from, to));
       assert.notEqual(status, 0, `the tests still pass with ${to}`);
     }
   });

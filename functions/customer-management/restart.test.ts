@@ -1,5 +1,5 @@
-// Integration: the management API outlives broker restarts (issue 14, item 1). It restarts this test
-// run's broker; test files run one at a time (scripts/test.sh), so nothing else is using it.
+// Integration: the management API outlives broker restarts. It restarts this test run's broker;
+// test files run one at a time (scripts/test.sh), so nothing else is using it.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
@@ -50,7 +50,7 @@ describe("management API: broker restarts", () => {
     await committer.commitOffsets([{ topic, partition: 0, offset: "1" }]);
     await committer.disconnect();
     db = await freshDatabase("mgmt-restart");
-    api = await startProcess("functions/purchases/server.ts", {
+    api = await startProcess("functions/customer-management/server.ts", {
       KAFKA_TOPIC: topic,
       KAFKA_GROUP_ID: group,
       MONGODB_URI: db.uri,

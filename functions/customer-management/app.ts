@@ -1,5 +1,5 @@
-// The management read API (the seeds' "Customer Management API"): purchase history with
-// statistics, the seed's /api routes, and health with the consumer group's state and lag.
+// The Customer Management API (cluster-local): purchase history with statistics, the /api routes
+// (camelCase userId, a limit only), and health with the consumer group's state and lag.
 import type { Collection, MongoClient } from "mongodb";
 import type * as v from "valibot";
 import {
@@ -13,16 +13,16 @@ import {
 import { type BaseDeps, createBaseApp } from "../shared/app.ts";
 import { Errors, parseOr400 } from "../shared/errors.ts";
 import { cachedProbe } from "../shared/health.ts";
-import { ApiQuerySchema, decodeCursor, HistoryQuerySchema } from "../shared/history.ts";
 import { serviceInfo } from "../shared/info.ts";
 import { isUnavailable, ping } from "../shared/mongo.ts";
 import { serveDocs } from "../shared/openapi.ts";
+import { ApiQuerySchema, decodeCursor, HistoryQuerySchema } from "../shared/paging.ts";
 import { type PurchaseDoc, toApi } from "../shared/purchase.ts";
-import { userPage, userStats } from "./history.ts";
+import { userPage, userStats } from "./history-queries.ts";
 import type { GroupState } from "./lag.ts";
 import { managementApiDocument } from "./openapi.ts";
 
-export interface PurchasesDeps extends BaseDeps {
+export interface CustomerManagementDeps extends BaseDeps {
   client: MongoClient;
   collection: Collection<PurchaseDoc>;
   timeoutMs: number;
@@ -30,7 +30,7 @@ export interface PurchasesDeps extends BaseDeps {
   groupState: () => Promise<GroupState | undefined>;
 }
 
-export function createApp(deps: PurchasesDeps) {
+export function createApp(deps: CustomerManagementDeps) {
   const { collection } = deps;
   const dbUp = cachedProbe(() => ping(deps.client, Math.min(deps.timeoutMs, 2000)));
   const app = createBaseApp(deps);
@@ -47,7 +47,7 @@ export function createApp(deps: PurchasesDeps) {
 
   app.get("/", (c) =>
     c.json(
-      serviceInfo("customer-management-api", "Stored purchases: history with statistics", [
+      serviceInfo("customer-management", "Stored purchases: history with statistics", [
         "GET /purchases/:user_id",
         "GET /api/purchases/:userId",
         "GET /api/purchases",
@@ -60,7 +60,7 @@ export function createApp(deps: PurchasesDeps) {
     const [mongoOk, group] = await Promise.all([dbUp(), deps.groupState()]);
     const body: v.InferOutput<typeof ManagementHealthSchema> = {
       status: mongoOk ? "healthy" : "unhealthy",
-      service: "customer-management-api",
+      service: "customer-management",
       mongodb: mongoOk ? "connected" : "unreachable",
       kafka: group?.state ?? "unreachable",
       lag: group?.lag ?? null,

@@ -49,7 +49,7 @@ before(async () => {
   await collection.insertMany([...cents, ...many]);
   app = createApp({
     logger: createLogger("silent"),
-    registry: createRegistry({ service: "purchases", defaultMetrics: false }),
+    registry: createRegistry({ service: "customer-management", defaultMetrics: false }),
     client,
     collection,
     timeoutMs: 1500,
@@ -171,7 +171,7 @@ describe("seed routes, info and health", () => {
     assert.equal(status, 200);
     assert.deepEqual(body, {
       status: "healthy",
-      service: "customer-management-api",
+      service: "customer-management",
       mongodb: "connected",
       kafka: "consuming",
       lag: 3,

@@ -19,7 +19,7 @@ type Consumer = KafkaJS.Consumer;
  * Reads one consumer group's state and lag. Why not describeGroups/fetchOffsets: in
  * @confluentinc/kafka-javascript 1.10.1 (librdkafka 2.15.1, the latest release; librdkafka's
  * master is the same) the Admin API's group-coordinator requests crash the whole process when the
- * broker restarts (issue 14, item 1):
+ * broker restarts:
  * - describeGroups: a request that fails in flight yields a group description whose assignor is
  *   NULL, and the binding's result conversion calls strlen(NULL): SIGSEGV on the JS thread;
  * - fetchOffsets (ListConsumerGroupOffsets) that times out while the coordinator is down frees its
@@ -30,7 +30,7 @@ type Consumer = KafkaJS.Consumer;
  * So the state comes from listGroups (ListGroups, sent to every broker, no coordinator) and the
  * committed offsets from a consumer of the group that never subscribes (its OffsetFetch goes
  * through the consumer-group machinery that the dispatcher's consumers use and that survives
- * restarts). Both survive broker restarts: functions/purchases/restart.test.ts.
+ * restarts). Both survive broker restarts: functions/customer-management/restart.test.ts.
  */
 export function createGroupReader(kafka: Kafka, groupId: string) {
   const admin: Admin = kafka.admin();

@@ -7,7 +7,7 @@ import * as v from "valibot";
  * A whole-number query parameter: the string as sent, then the number it stands for. The OpenAPI
  * document shows the number (JSON Schema of the output: integer, minimum, maximum, default).
  */
-export const queryInt = (min: number, max: number, fallback: number) => {
+const queryInt = (min: number, max: number, fallback: number) => {
   const message = `must be a whole number from ${min} to ${max}`;
   return v.pipe(
     v.optional(v.string(), String(fallback)),
@@ -35,7 +35,7 @@ export const HistoryQuerySchema = v.strictObject({
   ),
 });
 
-/** The seed's /api routes: just a limit, default 100. */
+/** The /api routes: just a limit, default 100. */
 export const ApiQuerySchema = v.strictObject({
   limit: v.pipe(queryInt(1, 1000, 100), v.description("Most purchases to return.")),
 });

@@ -3,7 +3,7 @@
 // cents (price_cents) and converted once at the end.
 import type { Collection, Filter } from "mongodb";
 import type { Stats } from "../shared/api-schemas.ts";
-import { type Cursor, encodeCursor } from "../shared/history.ts";
+import { type Cursor, encodeCursor } from "../shared/paging.ts";
 import { fromCents, type PurchaseDoc, toApi } from "../shared/purchase.ts";
 
 export async function userStats(collection: Collection<PurchaseDoc>, userId: string): Promise<Stats> {

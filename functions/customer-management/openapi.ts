@@ -1,5 +1,5 @@
-// The management API's OpenAPI document (the seeds' "Customer Management API", cluster-local),
-// served by the purchases function itself at GET /openapi.json.
+// The Customer Management API's OpenAPI document (cluster-local), served by the
+// customer-management function itself at GET /openapi.json.
 import pkg from "../../package.json" with { type: "json" };
 import {
   AllPurchasesSchema,
@@ -13,8 +13,8 @@ import {
   UserPathSchema,
   UserPurchasesSchema,
 } from "../shared/api-schemas.ts";
-import { ApiQuerySchema, HistoryQuerySchema } from "../shared/history.ts";
 import { buildDocument, docsPaths } from "../shared/openapi.ts";
+import { ApiQuerySchema, HistoryQuerySchema } from "../shared/paging.ts";
 
 const errors = (param: string) => ({
   400: `\`validation_failed\`, with \`details\` naming each bad field (${param}).`,
@@ -27,7 +27,7 @@ export const managementApiDocument = () =>
     title: "Customer Management API",
     version: pkg.version,
     description:
-      "Stored purchases: a user's history with statistics, the seed's /api routes, and health " +
+      "Stored purchases: a user's history with statistics, the /api routes, and health " +
       "with the KafkaSource consumer group's lag. Every error is `{error, message, details?}` JSON.",
     components: {
       Error: ErrorSchema,
@@ -68,7 +68,7 @@ export const managementApiDocument = () =>
       },
       "/api/purchases/:userId": {
         get: {
-          summary: "A user's purchases, newest first (the seed's route)",
+          summary: "A user's purchases, newest first, without statistics or paging",
           path: ApiUserPathSchema,
           query: ApiQuerySchema,
           responses: { 200: { description: "The purchases.", schema: UserPurchasesSchema } },
@@ -77,7 +77,7 @@ export const managementApiDocument = () =>
       },
       "/api/purchases": {
         get: {
-          summary: "Stored purchases in storage order, for debugging (the seed's route)",
+          summary: "Stored purchases in storage order, for debugging",
           query: ApiQuerySchema,
           responses: { 200: { description: "The purchases.", schema: AllPurchasesSchema } },
           errors: errors("limit"),

@@ -1,0 +1,45 @@
+// Integration: a commit counts once the broker stored it. librdkafka's commitCb only reports that the
+// commit was queued, so the consumer asks the coordinator afterwards (consumer.ts).
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { createLogger } from "../../functions/shared/logging.ts";
+import { testConfig, unique, waitFor } from "../../test/helpers.ts";
+import { createSourceConsumer } from "./consumer.ts";
+import type { TopicPartition } from "./scheduler.ts";
+import { dispatcherSuite } from "./test-support.ts";
+
+describe("dispatcher: commits", () => {
+  const suite = dispatcherSuite();
+
+  test("When the broker refuses part of a commit, then only what it stored is reported committed", async () => {
+    const topic = await suite.kafka.topic(1);
+    await suite.kafka.producer.send({ topic, messages: [{ value: "a" }, { value: "b" }] });
+    let assigned: TopicPartition[] = [];
+    const consumer = createSourceConsumer(
+      {
+        bootstrapServers: testConfig().KAFKA_BOOTSTRAP_SERVERS,
+        group: unique("g"),
+        topics: [topic],
+        initialOffset: "earliest",
+        sessionTimeoutMs: 6000,
+        maxPollIntervalMs: 6000,
+      },
+      {
+        assigned: (tps) => {
+          assigned = tps;
+        },
+        revoked: async () => {},
+      },
+      createLogger("silent"),
+    );
+    await consumer.connect();
+    try {
+      await waitFor("records", async () => (await consumer.poll(10)).length > 0 && assigned.length > 0);
+      const missing = { topic: unique("no-such-topic"), partition: 0, offset: 1 };
+      const stored = await consumer.commit([{ topic, partition: 0, offset: 2 }, missing]);
+      assert.deepEqual(stored, [{ topic, partition: 0, offset: 2 }]);
+    } finally {
+      await consumer.close();
+    }
+  });
+});

@@ -1,0 +1,85 @@
+// Integration: a sink outage longer than the consumer's max.poll.interval.ms. With its buffer full
+// the dispatcher has no room for records, yet it must keep polling: librdkafka drops a consumer that
+// has not polled for max.poll.interval.ms from the group, and a rebalance (a new replica joining)
+// waits for every member's next poll.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { unique, waitFor } from "../../test/helpers.ts";
+import { dispatcherSuite, startDispatcher, startSink, writeManifest } from "./test-support.ts";
+
+describe("dispatcher: a sink outage longer than max.poll.interval.ms", () => {
+  const suite = dispatcherSuite();
+  const { running } = suite;
+
+  async function setup(count: number) {
+    const topic = await suite.kafka.topic(4);
+    const group = unique("g");
+    let down = true;
+    const sink = await startSink(() => (down ? 503 : 200));
+    running.push(sink);
+    const start = async (env: Record<string, string> = {}) => {
+      const proc = await startDispatcher({
+        // Retries outlast the outage (100 x 100 ms linear: ~8 min), as the project's policy does.
+        KAFKA_SOURCE_MANIFEST: writeManifest(
+          { ordering: "unordered" },
+          { retry: 100, backoffPolicy: "linear", backoffDelay: "PT0.1S" },
+        ),
+        KAFKA_SOURCE_TOPICS: topic,
+        KAFKA_SOURCE_GROUP: group,
+        KAFKA_SOURCE_SINK_URL: sink.url,
+        KAFKA_SOURCE_DLQ: "none",
+        KAFKA_SOURCE_MAX_IN_FLIGHT: "5",
+        ...env,
+      });
+      running.push(proc);
+      return proc;
+    };
+    const messages = Array.from({ length: count }, (_, i) => ({ key: `k${i}`, value: `{"n":${i}}` }));
+    await suite.kafka.producer.send({ topic, messages });
+    const delivered = () => new Set(sink.delivered().map((r) => `${r.partition}:${r.offset}`)).size;
+    return { sink, start, delivered, up: () => (down = false) };
+  }
+
+  test("When the sink is down for twice max.poll.interval.ms, then the dispatcher keeps its partitions and delivers everything once it is back", async () => {
+    const { sink, start, delivered, up } = await setup(60);
+    const proc = await start({ KAFKA_SOURCE_MAX_POLL_INTERVAL_MS: "6000" });
+    await waitFor("the buffer to fill and fetching to pause", async () =>
+      /"msg":"fetching paused/.test(proc.output()),
+    );
+    // The outage itself: 12 s without a single 2xx, twice max.poll.interval.ms.
+    await sleep(12_000);
+    assert.equal(delivered(), 0, "nothing was delivered during the outage");
+    assert.ok(sink.received.length > 5, "deliveries kept being retried");
+    up();
+    await waitFor("all 60 records", async () => delivered() === 60, 30_000);
+    assert.doesNotMatch(proc.output(), /"msg":"partitions revoked"/, "it never lost its partitions");
+    assert.match(proc.output(), /"msg":"fetching resumed"/);
+  });
+
+  test("When a second dispatcher joins during the outage, then the rebalance completes without waiting for the outage to end", async () => {
+    const { start, delivered, up } = await setup(60);
+    const first = await start();
+    await waitFor("the buffer to fill and fetching to pause", async () =>
+      /"msg":"fetching paused/.test(first.output()),
+    );
+    const second = await start();
+    // The first dispatcher serves the rebalance at its next poll: polling goes on while fetching is
+    // paused. (Before, it polled only when its buffer had room, i.e. after the outage: up to
+    // max.poll.interval.ms, 300 s by default, with the new replica idle.) The wait covers the
+    // second's start, its join and the two cooperative rounds on a busy machine.
+    await waitFor(
+      "the first to give up partitions",
+      async () => /"msg":"partitions revoked"/.test(first.output()),
+      60_000,
+    );
+    await waitFor(
+      "the second to take them",
+      async () => /"msg":"partitions assigned"/.test(second.output()),
+      60_000,
+    );
+    assert.equal(delivered(), 0, "the sink is still down");
+    up();
+    await waitFor("all 60 records", async () => delivered() === 60, 30_000);
+  });
+});
