@@ -1,14 +1,15 @@
 // The Hono app every function starts from: request id, access log, HTTP metrics, secure headers,
 // CORS, the error mapper (404, or 405 with Allow), /metrics, liveness and readiness.
-import { Hono, type MiddlewareHandler } from "hono";
+import type { ServerResponse } from "node:http";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
-import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { Registry } from "prom-client";
 import { notFound, onError } from "./errors.ts";
 import type { Logger } from "./logging.ts";
 import { answerOptions, methodNotAllowed } from "./methods.ts";
 import { httpMetrics, metricsHandler } from "./metrics.ts";
+import { requestHeader } from "./request-header.ts";
 import { traceRequests } from "./tracing.ts";
 
 export interface BaseDeps {
@@ -41,7 +42,7 @@ export function createBaseApp({ logger, registry, corsOrigins = [], ready = () =
     else logger.debug("request", { ...line, ms });
   });
   app.use(httpMetrics(registry));
-  app.use(secureHeaders());
+  app.use(secureHeadersFor());
   app.use(answerOptions(() => app.routes));
   if (corsOrigins.length > 0) app.use(corsFor(corsOrigins));
   app.onError(onError(logger));
@@ -54,6 +55,60 @@ export function createBaseApp({ logger, registry, corsOrigins = [], ready = () =
 }
 
 /**
+ * Hono's requestId with its defaults (X-Request-Id kept when it is 1-255 of [A-Za-z0-9_=-], else a
+ * random UUID; echoed in the response), reading the header with requestHeader: Hono's reads it with
+ * `c.req.header()`, which builds Fetch `Headers` of the whole request.
+ */
+function requestId(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    let id = requestHeader(c, "X-Request-Id");
+    if (!id || id.length > 255 || /[^\w\-=]/.test(id)) id = crypto.randomUUID();
+    c.set("requestId", id);
+    setResponseHeader(c, "X-Request-Id", id);
+    await next();
+  };
+}
+
+/**
+ * A response header set before the handler. Served by @hono/node-server it goes on Node's response,
+ * which merges it into the answer (`writeHead`): a header set through Hono makes it build undici's
+ * Fetch `Headers` for the response, validating every name and value, and @hono/node-server copy them
+ * back out, ~4% of persist's and buy's CPU (`npm run bench -- --cpu-prof`). A header the handler
+ * sets under the same name takes precedence; none of these is set by a handler.
+ */
+function setResponseHeader(c: Context, name: string, value: string, append = false) {
+  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+  if (!outgoing) c.header(name, value, { append });
+  else if (append) outgoing.appendHeader(name, value);
+  else outgoing.setHeader(name, value);
+}
+
+/** The headers Hono's secureHeaders() sets with its defaults (a test checks they still agree). */
+export const SECURE_HEADERS: ReadonlyArray<readonly [string, string]> = [
+  ["Cross-Origin-Resource-Policy", "same-origin"],
+  ["Cross-Origin-Opener-Policy", "same-origin"],
+  ["Origin-Agent-Cluster", "?1"],
+  ["Referrer-Policy", "no-referrer"],
+  ["Strict-Transport-Security", "max-age=15552000; includeSubDomains"],
+  ["X-Content-Type-Options", "nosniff"],
+  ["X-DNS-Prefetch-Control", "off"],
+  ["X-Download-Options", "noopen"],
+  ["X-Frame-Options", "SAMEORIGIN"],
+  ["X-Permitted-Cross-Domain-Policies", "none"],
+  ["X-XSS-Protection", "0"],
+];
+
+/** Hono's secureHeaders() (defaults), its headers set on Node's response when there is one. */
+function secureHeadersFor(): MiddlewareHandler {
+  const hono = secureHeaders();
+  return async (c, next) => {
+    if (!(c.env as { outgoing?: ServerResponse } | undefined)?.outgoing) return hono(c, next);
+    for (const [name, value] of SECURE_HEADERS) setResponseHeader(c, name, value);
+    await next();
+  };
+}
+
+/**
  * Hono's cors, with simple (non-preflight) requests answered by hand: Hono's sets `Vary` after the
  * handler, and a header set on a finished response makes @hono/node-server rebuild it as a full
  * WHATWG Response with a body stream, ~14% of /buy's CPU (`npm run bench -- --only ingest
@@ -63,9 +118,9 @@ function corsFor(origins: string[]): MiddlewareHandler {
   const preflight = cors({ origin: origins, allowHeaders: ["Content-Type", "Idempotency-Key"], maxAge: 600 });
   return async (c, next) => {
     if (c.req.method === "OPTIONS") return preflight(c, next);
-    const origin = c.req.header("Origin");
-    if (origin && origins.includes(origin)) c.header("Access-Control-Allow-Origin", origin);
-    c.header("Vary", "Origin", { append: true });
+    const origin = requestHeader(c, "Origin");
+    if (origin && origins.includes(origin)) setResponseHeader(c, "Access-Control-Allow-Origin", origin);
+    setResponseHeader(c, "Vary", "Origin", true);
     await next();
   };
 }
