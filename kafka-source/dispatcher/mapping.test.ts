@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { toHttpBinary } from "./binding.ts";
 import { headerExtensionName, type KafkaRecord, toCloudEvent } from "./mapping.ts";
 
 const source = { namespace: "purchases", name: "purchases-source" };
@@ -104,6 +105,32 @@ describe("mapping: Kafka record -> CloudEvent", () => {
     const ev = toCloudEvent(record({ headers }), source);
     assert.equal(ev.attributes.id, "partition:2/offset:41");
     assert.equal(ev.attributes.kafkaheadercespecversion, "1.0");
+  });
+
+  test("When a binary-mode CloudEvent cannot be sent (bad time, bad data_base64, schemaurl on 1.0, dataschema on 0.3), then it is wrapped like a plain record and its wrapping can be sent", () => {
+    const ce = (extra: Array<[string, string]>) =>
+      [
+        ["ce_specversion", Buffer.from(extra.some(([n]) => n === "ce_dataschema") ? "0.3" : "1.0")],
+        ["ce_id", Buffer.from("e-1")],
+        ["ce_source", Buffer.from("/buy")],
+        ["ce_type", Buffer.from("t")],
+        ...extra.map(([n, v]) => [n, Buffer.from(v)] as [string, Buffer]),
+      ] as Array<[string, Buffer]>;
+    const bad: Array<Array<[string, string]>> = [
+      [["ce_time", "2026-02-30 not a date"]],
+      [["ce_data_base64", "%%% not base64"]],
+      [["ce_schemaurl", "https://example.com/s"]],
+      [["ce_dataschema", "https://example.com/s"]],
+    ];
+    for (const extra of bad) {
+      const ev = toCloudEvent(record({ headers: ce(extra) }), source);
+      assert.equal(ev.attributes.type, "dev.knative.kafka.event", JSON.stringify(extra));
+      assert.equal(ev.attributes.id, "partition:2/offset:41");
+      assert.doesNotThrow(() => toHttpBinary(ev), JSON.stringify(extra));
+    }
+    // The same event with a valid time stays a CloudEvent.
+    const ok = toCloudEvent(record({ headers: ce([["ce_time", "2026-02-28T00:00:00Z"]]) }), source);
+    assert.equal(ok.attributes.id, "e-1");
   });
 
   test("When ceOverrides are set, then every event carries those extensions", () => {

@@ -73,7 +73,27 @@ export function parseCloudEventRecord(
   if (!event || REQUIRED.some((a) => typeof event.attributes[a] !== "string" || event.attributes[a] === "")) {
     return undefined;
   }
-  return event;
+  return encodable(event.attributes) ? event : undefined;
+}
+
+/**
+ * False for attributes no CloudEvents SDK turns into a valid event, and binding.ts (like the JS SDK)
+ * refuses to send: a time that is no date, a data_base64 that is no base64, schemaurl on a 1.0 event,
+ * dataschema on a 0.3 one. Such a record is an invalid CloudEvent and is wrapped like a plain record,
+ * as KafkaSource's InvalidCloudEventInterceptor does; as a CloudEvent it could never be delivered and
+ * would hold back its partition's commits.
+ */
+function encodable(a: Attributes): boolean {
+  if (a.time && Number.isNaN(new Date(a.time as string).getTime())) return false;
+  if (a.data_base64) {
+    try {
+      atob(String(a.data_base64));
+    } catch {
+      return false;
+    }
+  }
+  if (a.specversion === "1.0" && a.schemaurl) return false;
+  return !(a.specversion === "0.3" && a.dataschema);
 }
 
 // JSON event format (cloudevents/spec json-format.md): data_base64 carries bytes, `data` a JSON value
