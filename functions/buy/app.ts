@@ -15,7 +15,6 @@ import { type Admin, kafkaReachable, type Producer } from "../shared/kafka.ts";
 import { errorFields } from "../shared/logging.ts";
 import { serveDocs } from "../shared/openapi.ts";
 import { BuyRequestSchema, PURCHASE_EVENT_TYPE, type Purchase } from "../shared/purchase.ts";
-import { requestHeader } from "../shared/request-header.ts";
 import { withTimeout } from "../shared/timeout.ts";
 import { producerSpan } from "../shared/tracing.ts";
 import { publicApiDocument } from "./openapi.ts";
@@ -78,7 +77,7 @@ export function createApp(deps: BuyDeps) {
 
   app.post("/buy", async (c) => {
     const input = parseOr400(BuyRequestSchema, await readJsonBody(c, MAX_BODY_BYTES), "body");
-    const headers = { "Idempotency-Key": requestHeader(c, "Idempotency-Key") };
+    const headers = { "Idempotency-Key": c.req.header("Idempotency-Key") };
     const key = parseOr400(BuyHeadersSchema, headers, "header")["Idempotency-Key"];
     // With a key, the id and the item follow from (user_id, key): a retry is the same purchase.
     const id = key ? uuidv5(`${input.user_id}\n${key}`, IDEMPOTENCY_NAMESPACE) : crypto.randomUUID();

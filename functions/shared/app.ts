@@ -9,7 +9,6 @@ import { notFound, onError } from "./errors.ts";
 import type { Logger } from "./logging.ts";
 import { answerOptions, methodNotAllowed } from "./methods.ts";
 import { httpMetrics, metricsHandler } from "./metrics.ts";
-import { requestHeader } from "./request-header.ts";
 import { traceRequests } from "./tracing.ts";
 
 export interface BaseDeps {
@@ -56,12 +55,13 @@ export function createBaseApp({ logger, registry, corsOrigins = [], ready = () =
 
 /**
  * Hono's requestId with its defaults (X-Request-Id kept when it is 1-255 of [A-Za-z0-9_=-], else a
- * random UUID; echoed in the response), reading the header with requestHeader: Hono's reads it with
- * `c.req.header()`, which builds Fetch `Headers` of the whole request.
+ * random UUID; echoed in the response), the echo set with setResponseHeader. (Reading request
+ * headers with `c.req.header()` is cheap: @hono/node-server 2 looks them up in Node's raw headers
+ * without building Fetch `Headers`.)
  */
 function requestId(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    let id = requestHeader(c, "X-Request-Id");
+    let id = c.req.header("X-Request-Id");
     if (!id || id.length > 255 || /[^\w\-=]/.test(id)) id = crypto.randomUUID();
     c.set("requestId", id);
     setResponseHeader(c, "X-Request-Id", id);
@@ -118,7 +118,7 @@ function corsFor(origins: string[]): MiddlewareHandler {
   const preflight = cors({ origin: origins, allowHeaders: ["Content-Type", "Idempotency-Key"], maxAge: 600 });
   return async (c, next) => {
     if (c.req.method === "OPTIONS") return preflight(c, next);
-    const origin = requestHeader(c, "Origin");
+    const origin = c.req.header("Origin");
     if (origin && origins.includes(origin)) setResponseHeader(c, "Access-Control-Allow-Origin", origin);
     setResponseHeader(c, "Vary", "Origin", true);
     await next();

@@ -1,7 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { Context } from "hono";
 import { AppError, Errors } from "./errors.ts";
-import { requestHeader } from "./request-header.ts";
 
 // JSON text is UTF-8 (RFC 8259 §8.1): invalid bytes are refused, not replaced with U+FFFD. A leading
 // BOM is ignored, as that section allows.
@@ -40,7 +39,7 @@ export function decodeUtf8(bytes: ArrayBuffer | Uint8Array): string | undefined 
  * (app.request in tests) the standard body is read, with the same limit.
  */
 export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array> {
-  if (Number(requestHeader(c, "Content-Length")) > maxBytes) throw Errors.payloadTooLarge(maxBytes);
+  if (Number(c.req.header("Content-Length")) > maxBytes) throw Errors.payloadTooLarge(maxBytes);
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
   if (!incoming) {
     const bytes = new Uint8Array(await c.req.arrayBuffer());
@@ -70,7 +69,7 @@ export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array
 
 /** Reads a JSON request body: 415 for another content type, 413 beyond maxBytes, 400 for malformed JSON. */
 export async function readJsonBody(c: Context, maxBytes: number): Promise<unknown> {
-  const type = requestHeader(c, "Content-Type") ?? "";
+  const type = c.req.header("Content-Type") ?? "";
   if (!/^application\/json\s*(;|$)/i.test(type)) throw Errors.unsupportedMediaType("application/json");
   const text = decodeUtf8(await readBody(c, maxBytes));
   if (text === undefined) throw Errors.invalidJson("body is not valid UTF-8");

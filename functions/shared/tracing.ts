@@ -20,7 +20,6 @@ import {
   trace,
 } from "@opentelemetry/api";
 import type { Context as HonoContext, MiddlewareHandler } from "hono";
-import { requestHeader } from "./request-header.ts";
 
 const tracer = trace.getTracer("purchase-functions");
 let enabled = false;
@@ -158,8 +157,7 @@ export function batchWriteSpan(collection: string, requests: Array<SpanContext |
   });
 }
 
-// requestHeader, not c.req.header(): the latter builds Fetch Headers of the whole request.
-const header = (c: HonoContext, name: string) => requestHeader(c, name);
+const header = (c: HonoContext, name: string) => c.req.header(name);
 
 /**
  * A SERVER span per request. Its parent is the CloudEvent's own trace context (`ce-traceparent`,
