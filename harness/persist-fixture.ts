@@ -4,7 +4,7 @@
 import { createApp } from "../functions/purchase-persist/app.ts";
 import { createLogger } from "../functions/shared/logging.ts";
 import { createRegistry } from "../functions/shared/metrics.ts";
-import { freshDatabase } from "./mongo.ts";
+import { freshDatabase } from "./databases.ts";
 
 export const KAFKA_SOURCE = "/apis/v1/namespaces/purchases/kafkasources/purchases-source#purchases";
 

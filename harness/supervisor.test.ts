@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { MongoClient } from "mongodb";
-import { freshDatabase } from "./mongo.ts";
+import { freshDatabase } from "./databases.ts";
 import { isolatedPipeline, unique } from "./names.ts";
 import {
   KUBELET_BACKOFF,

@@ -14,10 +14,10 @@ describe("test:unit's selection", () => {
 
   test("When a test file reaches the broker or the database through the harness, then only npm test runs it", () => {
     for (const f of [
-      "functions/buy/app.test.ts", // harness/kafka.ts
-      "functions/purchase-persist/input.test.ts", // harness/persist-fixture.ts -> mongo.ts
+      "functions/buy/app.test.ts", // harness/topics.ts
+      "functions/purchase-persist/input.test.ts", // harness/persist-fixture.ts -> databases.ts
       "test/e2e/pipeline.test.ts", // harness/system.ts
-      "kafka-source/dispatcher/dispatcher.test.ts", // harness/dispatcher.ts
+      "kafka-source/dispatcher/dispatcher.test.ts", // harness/dispatcher-fixture.ts
     ]) {
       assert.ok(!unit.has(f), f);
     }

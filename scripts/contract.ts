@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freshDatabase } from "../harness/mongo.ts";
+import { freshDatabase } from "../harness/databases.ts";
 import { isolatedPipeline } from "../harness/names.ts";
 import { type System, startSystem } from "../harness/system.ts";
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freshTopic, readRecords, recordCount } from "../../harness/kafka.ts";
 import { unique } from "../../harness/names.ts";
 import { stack, testConfig } from "../../harness/stack.ts";
+import { freshTopic, readRecords, recordCount } from "../../harness/topics.ts";
 import { waitFor } from "../../harness/wait.ts";
 import { type Admin, createAdmin, createKafka, createProducer, type Producer } from "../shared/kafka.ts";
 import { createLogger } from "../shared/logging.ts";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Collection, MongoClient } from "mongodb";
-import { freshDatabase } from "../../harness/mongo.ts";
+import { freshDatabase } from "../../harness/databases.ts";
 import { stack } from "../../harness/stack.ts";
 import { waitFor } from "../../harness/wait.ts";
 import { createLogger } from "../shared/logging.ts";

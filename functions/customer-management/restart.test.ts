@@ -4,12 +4,12 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freshTopic, testKafka } from "../../harness/kafka.ts";
-import { freshDatabase } from "../../harness/mongo.ts";
+import { freshDatabase } from "../../harness/databases.ts";
 import { unique } from "../../harness/names.ts";
 import { type Component, spawnComponent } from "../../harness/process.ts";
 import { ROOT } from "../../harness/root.ts";
 import { stack } from "../../harness/stack.ts";
+import { freshTopic, testKafka } from "../../harness/topics.ts";
 import { waitFor } from "../../harness/wait.ts";
 import { createGroupReader } from "./lag.ts";
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { freshTopic, readRecords } from "../../harness/kafka.ts";
 import { unique } from "../../harness/names.ts";
 import { testConfig } from "../../harness/stack.ts";
+import { freshTopic, readRecords } from "../../harness/topics.ts";
 import { createAdmin, createKafka, createProducer, ensureTopic } from "./kafka.ts";
 
 describe("kafka (real broker)", () => {

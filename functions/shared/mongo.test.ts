@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { MongoServerError } from "mongodb";
-import { freshDatabase } from "../../harness/mongo.ts";
+import { freshDatabase } from "../../harness/databases.ts";
 import { ensureIndexes, isDuplicateKey } from "./mongo.ts";
 import type { PurchaseDoc } from "./purchase.ts";
 

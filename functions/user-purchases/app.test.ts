@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { serve } from "@hono/node-server";
 import type { MongoClient } from "mongodb";
-import { freshDatabase } from "../../harness/mongo.ts";
+import { freshDatabase } from "../../harness/databases.ts";
 import { createApp as createManagementApp } from "../customer-management/app.ts";
 import { createLogger } from "../shared/logging.ts";
 import { createRegistry } from "../shared/metrics.ts";

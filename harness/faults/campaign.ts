@@ -3,11 +3,11 @@
 // they flow, then the pipeline drained and the outcome checked (verify.ts).
 import { setTimeout as sleep } from "node:timers/promises";
 import { createMongoClient, purchasesCollection } from "../../functions/shared/mongo.ts";
-import { recordCount } from "../kafka.ts";
-import { freshDatabase } from "../mongo.ts";
+import { freshDatabase } from "../databases.ts";
 import { isolatedPipeline, unique } from "../names.ts";
 import type { Component } from "../process.ts";
 import { type System, startSystem } from "../system.ts";
+import { recordCount } from "../topics.ts";
 import { defaultSchedule, type Fault, type Injected } from "./faults.ts";
 import { startLoad, startReads } from "./load.ts";
 import { cleanUp, drain, persistedTotal, saveLogs, waitForRecovery } from "./observe.ts";

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { createLogger } from "../../functions/shared/logging.ts";
-import { dispatcherSuite } from "../../harness/dispatcher.ts";
+import { dispatcherSuite } from "../../harness/dispatcher-fixture.ts";
 import { unique } from "../../harness/names.ts";
 import { testConfig } from "../../harness/stack.ts";
 import { waitFor } from "../../harness/wait.ts";

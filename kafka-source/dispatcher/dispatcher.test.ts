@@ -7,7 +7,7 @@ import {
   startDispatcher,
   startSink,
   writeManifest,
-} from "../../harness/dispatcher.ts";
+} from "../../harness/dispatcher-fixture.ts";
 import { unique } from "../../harness/names.ts";
 import { waitFor } from "../../harness/wait.ts";
 

@@ -2,7 +2,12 @@
 // open at once, per partition (ce-knativekafkapartition) and in total.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { dispatcherSuite, startDispatcher, startSink, writeManifest } from "../../harness/dispatcher.ts";
+import {
+  dispatcherSuite,
+  startDispatcher,
+  startSink,
+  writeManifest,
+} from "../../harness/dispatcher-fixture.ts";
 import { unique } from "../../harness/names.ts";
 import { waitFor } from "../../harness/wait.ts";
 

@@ -5,7 +5,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { dispatcherSuite, startDispatcher, startSink, writeManifest } from "../../harness/dispatcher.ts";
+import {
+  dispatcherSuite,
+  startDispatcher,
+  startSink,
+  writeManifest,
+} from "../../harness/dispatcher-fixture.ts";
 import { unique } from "../../harness/names.ts";
 import { waitFor } from "../../harness/wait.ts";
 

@@ -2,7 +2,7 @@
 // Kafka and a real HTTP sink: a 400 is dead-lettered on its first answer, a 503 is retried.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { dispatcherSuite, startDispatcher, startSink } from "../../harness/dispatcher.ts";
+import { dispatcherSuite, startDispatcher, startSink } from "../../harness/dispatcher-fixture.ts";
 import { unique } from "../../harness/names.ts";
 import { waitFor } from "../../harness/wait.ts";
 

@@ -1,8 +1,8 @@
 // scripts/dlq.ts: its pure parts, then list and replay against the local Kafka.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { type KafkaFixture, kafkaFixture } from "../../harness/dispatcher.ts";
-import { runDlqTool } from "../../harness/kafka.ts";
+import { type KafkaFixture, kafkaFixture } from "../../harness/dispatcher-fixture.ts";
+import { runDlqTool } from "../../harness/topics.ts";
 import { toKafkaBinary } from "../dispatcher/binding.ts";
 import type { KafkaRecord } from "../dispatcher/mapping.ts";
 import { errorExtensions } from "../dispatcher/retry.ts";

@@ -13,13 +13,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { createTopics, deleteTopics } from "../../harness/kafka.ts";
 import { type Component, spawnComponent } from "../../harness/process.ts";
 import { ROOT } from "../../harness/root.ts";
-import { toHttpBinary } from "../../kafka-source/dispatcher/binding.ts";
-import { toCloudEvent } from "../../kafka-source/dispatcher/mapping.ts";
+import { createTopics, deleteTopics } from "../../harness/topics.ts";
 import { cpuSeconds } from "./http.ts";
-import { seedRecord } from "./records.ts";
+import { seedDelivery } from "./records.ts";
 
 const { values } = parseArgs({
   options: {
@@ -67,20 +65,10 @@ function nextRequest(fn: string): { path: string; headers: Record<string, string
       body: JSON.stringify({ username: "Bench User", user_id: `bench-u${i % 10_000}` }),
     };
   }
-  const r = seedRecord(i, 10_000);
-  const event = toCloudEvent(
-    {
-      topic: "bench-ab",
-      partition: i % 3,
-      offset: i,
-      timestamp: Date.parse(r.timestamp),
-      key: Buffer.from(r.user_id),
-      value: Buffer.from(JSON.stringify(r)),
-      headers: [],
-    },
-    { namespace: "default", name: "purchases-source" },
-  );
-  const { headers, body } = toHttpBinary(event);
+  const { headers, body } = seedDelivery(i, {
+    topic: "bench-ab",
+    source: { namespace: "default", name: "purchases-source" },
+  });
   return { path: "/", headers: { ...headers, prefer: "reply", "kn-namespace": "default" }, body: body ?? "" };
 }
 

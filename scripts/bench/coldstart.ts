@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { request } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
-import { databaseUri } from "../../harness/mongo.ts";
+import { databaseUri } from "../../harness/databases.ts";
 import { freePort } from "../../harness/ports.ts";
 import { listFunctions, ROOT } from "../../harness/root.ts";
 import { rssMb } from "./http.ts";

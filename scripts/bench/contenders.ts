@@ -5,9 +5,9 @@
 // purchases_persisted_total, the connector's committed offsets); the collection is checked at the end.
 import type { Collection } from "mongodb";
 import type { PurchaseDoc } from "../../functions/shared/purchase.ts";
-import { committedCounter, deleteGroups, recordCount } from "../../harness/kafka.ts";
-import { databaseUri, dropDatabase, emptyDatabase, openDatabase } from "../../harness/mongo.ts";
+import { databaseUri, dropDatabase, emptyDatabase, openDatabase } from "../../harness/databases.ts";
 import { exited } from "../../harness/process.ts";
+import { committedCounter, deleteGroups, recordCount } from "../../harness/topics.ts";
 import { connectProvisioned, INSERT_ONE, provisionConnect, startConnect } from "./connect.ts";
 import { cpuMeter, scrape } from "./http.ts";
 import { startDispatcher, startFunction, stop } from "./procs.ts";

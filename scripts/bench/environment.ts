@@ -3,8 +3,8 @@
 import { spawnSync } from "node:child_process";
 import { cpus, loadavg, totalmem } from "node:os";
 import type { Variables } from "../../functions/shared/config.ts";
-import { withAdmin } from "../../harness/kafka.ts";
 import { ROOT } from "../../harness/root.ts";
+import { withAdmin } from "../../harness/topics.ts";
 import { listenerPid } from "./procs.ts";
 import type { Say } from "./progress.ts";
 import { probeStore } from "./store.ts";

@@ -6,10 +6,8 @@
 // The concurrency and the event attributes come from the dispatcher's own config (manifest.ts), so
 // --set KAFKA_SOURCE_MAX_IN_FLIGHT=... moves the floor with the pipeline.
 import { Agent, request } from "node:http";
-import { toHttpBinary } from "../../kafka-source/dispatcher/binding.ts";
 import { loadDispatcherConfig } from "../../kafka-source/dispatcher/manifest.ts";
-import { toCloudEvent } from "../../kafka-source/dispatcher/mapping.ts";
-import { seedRecord } from "./records.ts";
+import { seedDelivery } from "./records.ts";
 
 const [url = "", requestsArg = "20000", warmArg = "2000"] = process.argv.slice(2);
 const requests = Number(requestsArg);
@@ -21,21 +19,11 @@ const agent = new Agent({ keepAlive: true });
 
 type Message = { headers: Record<string, string>; body: Buffer | undefined };
 const messages: Message[] = Array.from({ length: 1000 }, (_, i) => {
-  const r = seedRecord(i, 10_000);
-  const event = toCloudEvent(
-    {
-      topic: "bench-persist",
-      partition: i % 3,
-      offset: i,
-      timestamp: Date.parse(r.timestamp),
-      key: Buffer.from(r.user_id),
-      value: Buffer.from(JSON.stringify(r)),
-      headers: [],
-    },
-    config.source,
-    config.ceOverrides,
-  );
-  const { headers, body } = toHttpBinary(event);
+  const { headers, body } = seedDelivery(i, {
+    topic: "bench-persist",
+    source: config.source,
+    overrides: config.ceOverrides,
+  });
   return {
     headers: {
       ...headers,

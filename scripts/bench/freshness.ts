@@ -5,9 +5,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Collection } from "mongodb";
 import type { PurchaseDoc } from "../../functions/shared/purchase.ts";
-import { createTopics, deleteGroups, deleteTopics } from "../../harness/kafka.ts";
-import { dropDatabase, emptyDatabase } from "../../harness/mongo.ts";
+import { dropDatabase, emptyDatabase } from "../../harness/databases.ts";
 import type { Component } from "../../harness/process.ts";
+import { createTopics, deleteGroups, deleteTopics } from "../../harness/topics.ts";
 import { waitOk } from "../../harness/wait.ts";
 import { call, pacedLoad } from "./http.ts";
 import { startDispatcher, startFunction, stop } from "./procs.ts";

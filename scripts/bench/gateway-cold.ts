@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { isolatedPipeline, unique } from "../../harness/names.ts";
 import { type Component, spawnComponent } from "../../harness/process.ts";
 import { ensureTopics } from "../../harness/system.ts";
-import { call, pacedLoad } from "./http.ts";
+import { call, cpuSeconds, pacedLoad } from "./http.ts";
 
 const { values } = parseArgs({
   options: {
@@ -38,13 +38,6 @@ function connectionsTo(port: number) {
       const [, , remote, state] = l.trim().split(/\s+/);
       return remote?.endsWith(hex) && state === "01";
     }).length;
-}
-
-/** User + system CPU seconds of a process so far. */
-function cpuSeconds(pid: number | undefined) {
-  if (!pid) return 0;
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function burst(url: string) {

@@ -2,9 +2,9 @@
 // p50/p99 latency at half that rate (open loop, evenly spaced), against a bare Hono endpoint on the
 // same server stack measured the same way at the same rates.
 import autocannon from "autocannon";
-import { createTopics, deleteTopics } from "../../harness/kafka.ts";
 import type { Component } from "../../harness/process.ts";
 import { spawnComponent } from "../../harness/process.ts";
+import { createTopics, deleteTopics } from "../../harness/topics.ts";
 import { waitOk } from "../../harness/wait.ts";
 import { call, cpuMeter, pacedLoad } from "./http.ts";
 import { startFunction, stop, trackChild } from "./procs.ts";

@@ -10,11 +10,11 @@
 // The floors (floor.ts) in the same run: purchase-persist's CPU per event against a bare node:http
 // handler's, the dispatcher's against a bare client loop's, at the dispatcher's concurrency.
 
-import { createTopics, deleteTopics } from "../../harness/kafka.ts";
+import { createTopics, deleteTopics } from "../../harness/topics.ts";
 import { VERSIONS } from "./connect.ts";
 import { type ContenderResult, runCeiling, runConnect, runPipeline } from "./contenders.ts";
 import { type Floors, measureFloors } from "./floor.ts";
-import { produceSeed } from "./kafka.ts";
+import { produceSeed } from "./produce-seed.ts";
 import { type BenchContext, type FigureResult, type Row, row } from "./types.ts";
 
 export async function persistFigure(ctx: BenchContext): Promise<Omit<FigureResult, "name" | "seconds">> {

@@ -6,8 +6,8 @@
 import type { Collection } from "mongodb";
 import { userPage, userStats } from "../../functions/customer-management/history-queries.ts";
 import { ensureIndexes } from "../../functions/shared/mongo.ts";
+import { openDatabase } from "../../harness/databases.ts";
 import { ensureUserIdGin, localPostgres } from "../../harness/ferretdb-index.ts";
-import { openDatabase } from "../../harness/mongo.ts";
 import type { Component } from "../../harness/process.ts";
 import { waitOk } from "../../harness/wait.ts";
 import { call } from "./http.ts";

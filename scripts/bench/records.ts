@@ -3,6 +3,8 @@
 import { CATALOG } from "../../functions/shared/catalog.ts";
 import type { PurchaseDoc } from "../../functions/shared/purchase.ts";
 import { toCents } from "../../functions/shared/purchase.ts";
+import { type HttpMessage, toHttpBinary } from "../../kafka-source/dispatcher/binding.ts";
+import { type SourceRef, toCloudEvent } from "../../kafka-source/dispatcher/mapping.ts";
 
 export interface SeedRecord {
   username: string;
@@ -56,4 +58,29 @@ export function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
+}
+
+/**
+ * The POST the dispatcher sends purchase-persist for seed record i read from `topic` (partition i % 3,
+ * offset i): what mapping.ts and binding.ts make of it, before delivery.ts adds its two headers.
+ */
+export function seedDelivery(
+  i: number,
+  opts: { topic: string; source: SourceRef; overrides?: Record<string, string> },
+): HttpMessage {
+  const r = seedRecord(i, 10_000);
+  const event = toCloudEvent(
+    {
+      topic: opts.topic,
+      partition: i % 3,
+      offset: i,
+      timestamp: Date.parse(r.timestamp),
+      key: Buffer.from(r.user_id),
+      value: Buffer.from(JSON.stringify(r)),
+      headers: [],
+    },
+    opts.source,
+    opts.overrides,
+  );
+  return toHttpBinary(event);
 }

@@ -1,9 +1,9 @@
-// The database side of the bench: which store it is, and stored counts (databases: harness/mongo.ts).
+// The database side of the bench: which store it is, and stored counts (databases: harness/databases.ts).
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Collection, Document } from "mongodb";
 import { ensureIndexes } from "../../functions/shared/mongo.ts";
 import type { PurchaseDoc } from "../../functions/shared/purchase.ts";
-import { dropDatabase, openDatabase } from "../../harness/mongo.ts";
+import { dropDatabase, openDatabase } from "../../harness/databases.ts";
 import type { CountSample } from "./stats.ts";
 
 export interface StoreInfo {

@@ -4,11 +4,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createKafka, createProducer, type Producer } from "../../functions/shared/kafka.ts";
-import { type RecordOut, readRecords } from "../../harness/kafka.ts";
-import { freshDatabase } from "../../harness/mongo.ts";
+import { freshDatabase } from "../../harness/databases.ts";
 import { isolatedPipeline, unique } from "../../harness/names.ts";
 import { testConfig } from "../../harness/stack.ts";
 import { type System, startSystem } from "../../harness/system.ts";
+import { type RecordOut, readRecords } from "../../harness/topics.ts";
 import { committedDocument, recordValidator } from "./validators.ts";
 
 const pipeline = isolatedPipeline("asyncapi");

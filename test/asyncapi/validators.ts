@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { Parser } from "@asyncapi/parser";
 import { Ajv } from "ajv";
 import addFormatsPlugin from "ajv-formats";
-import type { RecordOut } from "../../harness/kafka.ts";
 import { ROOT } from "../../harness/root.ts";
+import type { RecordOut } from "../../harness/topics.ts";
 
 export const committedDocument = () => readFileSync(join(ROOT, "docs/asyncapi.json"), "utf8");
 

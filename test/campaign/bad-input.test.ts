@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createGroupReader, type GroupReader } from "../../functions/customer-management/lag.ts";
 import { ERROR_CATALOG, type ErrorCode } from "../../functions/shared/errors.ts";
 import { createAdmin, createKafka } from "../../functions/shared/kafka.ts";
-import { freshDatabase } from "../../harness/mongo.ts";
+import { freshDatabase } from "../../harness/databases.ts";
 import { isolatedPipeline, unique } from "../../harness/names.ts";
 import { testConfig } from "../../harness/stack.ts";
 import { type System, startSystem } from "../../harness/system.ts";

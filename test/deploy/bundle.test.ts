@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { bundleFunction, KAFKA_PACKAGE } from "../../harness/bundle.ts";
-import { databaseUri } from "../../harness/mongo.ts";
+import { databaseUri } from "../../harness/databases.ts";
 import { unique } from "../../harness/names.ts";
 import { freePort } from "../../harness/ports.ts";
 import { listFunctions, ROOT } from "../../harness/root.ts";

@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { freshDatabase } from "../../harness/databases.ts";
 import { FIRST_REQUESTS } from "../../harness/first-request.ts";
-import { freshDatabase } from "../../harness/mongo.ts";
 import { isolatedPipeline, unique } from "../../harness/names.ts";
 import type { Component } from "../../harness/process.ts";
 import { defaultRuntime, ensureTopics, startFunction } from "../../harness/system.ts";

@@ -7,11 +7,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Collection, MongoClient } from "mongodb";
 import { createKafka, createProducer, type Producer } from "../../functions/shared/kafka.ts";
 import type { PurchaseDoc } from "../../functions/shared/purchase.ts";
-import { readRecords, recordCount } from "../../harness/kafka.ts";
-import { freshDatabase } from "../../harness/mongo.ts";
+import { freshDatabase } from "../../harness/databases.ts";
 import { unique } from "../../harness/names.ts";
 import { stack, testConfig } from "../../harness/stack.ts";
 import { type System, startSystem } from "../../harness/system.ts";
+import { readRecords, recordCount } from "../../harness/topics.ts";
 import { waitFor } from "../../harness/wait.ts";
 
 let system: System;

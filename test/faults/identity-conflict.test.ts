@@ -6,12 +6,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createAdmin, createKafka, createProducer, ensureTopic } from "../../functions/shared/kafka.ts";
-import { readRecords, recordCount, runDlqTool } from "../../harness/kafka.ts";
-import { freshDatabase } from "../../harness/mongo.ts";
+import { freshDatabase } from "../../harness/databases.ts";
 import { isolatedPipeline, unique } from "../../harness/names.ts";
 import { spawnComponent } from "../../harness/process.ts";
 import { testConfig } from "../../harness/stack.ts";
 import { type System, startSystem } from "../../harness/system.ts";
+import { readRecords, recordCount, runDlqTool } from "../../harness/topics.ts";
 import { waitFor } from "../../harness/wait.ts";
 
 const pipeline = isolatedPipeline("identity");

@@ -9,7 +9,7 @@ import { after, before, describe, test } from "node:test";
 import { parse } from "yaml";
 import { KAFKA_PACKAGE } from "../../harness/bundle.ts";
 import { engine, imageOf } from "../../harness/containers.ts";
-import { freshDatabase } from "../../harness/mongo.ts";
+import { freshDatabase } from "../../harness/databases.ts";
 import { isolatedPipeline } from "../../harness/names.ts";
 import { type Component, waitReady } from "../../harness/process.ts";
 import { ROOT } from "../../harness/root.ts";

@@ -8,12 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createKafka, createProducer, type Producer } from "../../functions/shared/kafka.ts";
-import { readRecords } from "../../harness/kafka.ts";
-import { freshDatabase } from "../../harness/mongo.ts";
+import { freshDatabase } from "../../harness/databases.ts";
 import { isolatedPipeline, unique } from "../../harness/names.ts";
 import { type Prometheus, scrapeTargets, startPrometheus } from "../../harness/prometheus.ts";
 import { testConfig } from "../../harness/stack.ts";
 import { type System, startSystem } from "../../harness/system.ts";
+import { readRecords } from "../../harness/topics.ts";
 import { waitFor } from "../../harness/wait.ts";
 import { normalize, query, readmeQueries, rules, type Sample } from "./promql.ts";
 

@@ -7,10 +7,10 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import * as v from "valibot";
 import { PurchaseHeadersSchema } from "../../functions/shared/asyncapi-schemas.ts";
-import { readRecords } from "../../harness/kafka.ts";
-import { freshDatabase } from "../../harness/mongo.ts";
+import { freshDatabase } from "../../harness/databases.ts";
 import { isolatedPipeline, unique } from "../../harness/names.ts";
 import { type System, startSystem } from "../../harness/system.ts";
+import { readRecords } from "../../harness/topics.ts";
 import { waitFor } from "../../harness/wait.ts";
 import { getTrace, type Jaeger, type JaegerTrace, spanNames, startJaeger } from "./jaeger.ts";
 

@@ -5,7 +5,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import type { Purchase } from "../../functions/shared/purchase.ts";
-import { freshDatabase } from "../../harness/mongo.ts";
+import { freshDatabase } from "../../harness/databases.ts";
 import { isolatedPipeline } from "../../harness/names.ts";
 import { freePort } from "../../harness/ports.ts";
 import { spawnComponent } from "../../harness/process.ts";

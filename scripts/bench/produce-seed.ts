@@ -1,4 +1,4 @@
-// Producing the bench's seed records fast (topics, counts and offsets: harness/kafka.ts).
+// Producing the bench's seed records fast (topics, counts and offsets: harness/topics.ts).
 import { createKafka, createProducer } from "../../functions/shared/kafka.ts";
 import type { Say } from "./progress.ts";
 import { type SeedRecord, seedRecord } from "./records.ts";
