@@ -2,6 +2,7 @@
 // commit was queued, so the consumer asks the coordinator afterwards (consumer.ts).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { createLogger } from "../../functions/shared/logging.ts";
 import { dispatcherSuite } from "../../harness/dispatcher-fixture.ts";
 import { unique } from "../../harness/names.ts";
@@ -36,12 +37,17 @@ describe("dispatcher: commits", () => {
     );
     await consumer.connect();
     try {
-      await waitFor("records", async () => (await consumer.poll(10)).length > 0 && assigned.length > 0);
+      // A new group's first join and fetch: seconds, longer on a busy broker.
+      await waitFor("records", async () => (await consumer.poll(10)).length > 0 && assigned.length > 0, {
+        timeoutMs: 60_000,
+      });
       const missing = { topic: unique("no-such-topic"), partition: 0, offset: 1 };
       const stored = await consumer.commit([{ topic, partition: 0, offset: 2 }, missing]);
       assert.deepEqual(stored, [{ topic, partition: 0, offset: 2 }]);
     } finally {
-      await consumer.close();
+      // Bounded: a consumer closed while it is still joining its group can wait in librdkafka for
+      // long; the test must end either way (npm test's --test-force-exit ends the file after it).
+      await Promise.race([consumer.close(), sleep(15_000)]);
     }
   });
 });
