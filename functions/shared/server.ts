@@ -10,6 +10,7 @@ import type { Hono } from "hono";
 import type { Registry } from "prom-client";
 import type * as v from "valibot";
 import { ConfigError, type FunctionVariables, parseEnv } from "./config.ts";
+import { exitNow } from "./exit.ts";
 import { announceListening } from "./listening.ts";
 import { createLogger, errorFields, type Logger } from "./logging.ts";
 import { createRegistry } from "./metrics.ts";
@@ -60,7 +61,7 @@ export async function runFunction<C extends FunctionVariables>(
       logger.error("not ready in time; exiting so that the platform restarts this function", {
         timeoutMs: config.STARTUP_TIMEOUT_MS,
       });
-      process.exit(1);
+      exitNow();
     }, config.STARTUP_TIMEOUT_MS);
     timer.unref();
     void Promise.resolve(built.ready).then(() => {
@@ -83,7 +84,7 @@ export async function runFunction<C extends FunctionVariables>(
     logger.info("shutting down", { signal });
     const force = setTimeout(() => {
       logger.error("shutdown timed out; exiting", { timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
-      process.exit(1);
+      exitNow();
     }, config.SHUTDOWN_TIMEOUT_MS);
     force.unref();
     // close() stops accepting and resolves once in-flight requests have finished; idle keep-alive

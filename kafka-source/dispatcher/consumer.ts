@@ -75,21 +75,35 @@ export function createSourceConsumer(opts: ConsumerOptions, handlers: RebalanceH
   const tps = (list: TopicPartition[]) => list.map(({ topic, partition }) => ({ topic, partition }));
   // Fetching is held (every assigned partition paused) while the dispatcher has no room for records.
   let held = false;
+  // Set once close() starts: the binding then refuses assign calls ("KafkaConsumer is disconnected")
+  // and librdkafka revokes everything before it leaves the group.
+  let closing = false;
+  // This runs from the binding's event dispatch, outside any promise: an exception here would end
+  // the process while close() waits in librdkafka for this very callback, and the exit then hangs
+  // on that wait (seen when a SIGTERM met a rebalance). So nothing may escape it.
   function onRebalance(err: { code: number }, assignment: TopicPartition[]) {
-    const incremental = consumer.rebalanceProtocol() !== "EAGER";
-    if (err.code === RdKafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
-      handlers.assigned(tps(assignment));
-      if (incremental) consumer.incrementalAssign(assignment);
-      else consumer.assign(assignment);
-      if (held) {
-        try {
-          consumer.pause(tps(assignment));
-        } catch (e) {
-          log.warn("pausing newly assigned partitions failed", errorFields(e));
-        }
-      }
-      return;
+    try {
+      if (err.code === RdKafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) assign(assignment);
+      else revoke(assignment);
+    } catch (e) {
+      (closing ? log.debug : log.error)("rebalance callback failed", { code: err.code, ...errorFields(e) });
     }
+  }
+  const incremental = () => consumer.rebalanceProtocol() !== "EAGER";
+  function assign(assignment: TopicPartition[]) {
+    // The scheduler first: a record fetched before it knows the partition would be skipped.
+    handlers.assigned(tps(assignment));
+    if (incremental()) consumer.incrementalAssign(assignment);
+    else consumer.assign(assignment);
+    if (held) {
+      try {
+        consumer.pause(tps(assignment));
+      } catch (e) {
+        log.warn("pausing newly assigned partitions failed", errorFields(e));
+      }
+    }
+  }
+  function revoke(assignment: TopicPartition[]) {
     let lost = false;
     try {
       lost = consumer.assignmentLost();
@@ -99,11 +113,17 @@ export function createSourceConsumer(opts: ConsumerOptions, handlers: RebalanceH
       .catch((e) => log.error("revoking partitions failed", errorFields(e)))
       .finally(() => {
         try {
-          if (incremental) consumer.incrementalUnassign(assignment);
+          if (incremental()) consumer.incrementalUnassign(assignment);
           else consumer.unassign();
-        } catch {
-          // While closing the protocol reads NONE; a plain unassign always ends the rebalance.
-          consumer.unassign();
+        } catch (e) {
+          // While closing the protocol reads NONE and a plain unassign ends the rebalance. Otherwise
+          // it would also drop partitions this consumer keeps, so it is not tried.
+          if (!closing) return log.error("giving up revoked partitions failed", errorFields(e));
+          try {
+            consumer.unassign();
+          } catch (again) {
+            log.debug("unassigning while closing failed", errorFields(again));
+          }
         }
       });
   }
@@ -145,6 +165,10 @@ export function createSourceConsumer(opts: ConsumerOptions, handlers: RebalanceH
     get held() {
       return held;
     },
+    /** close() has begun: the binding refuses commits, and the last revocation comes from it. */
+    get closing() {
+      return closing;
+    },
     /** Pauses every assigned partition (and those assigned later); polls still serve the group. */
     hold(): boolean {
       if (held) return false;
@@ -160,7 +184,10 @@ export function createSourceConsumer(opts: ConsumerOptions, handlers: RebalanceH
       return true;
     },
     /** Leaves the group (the revoke callback runs once more) and closes the connection. */
-    close: () => new Promise<void>((resolve) => consumer.disconnect(() => resolve())),
+    close: () => {
+      closing = true;
+      return new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+    },
   };
 }
 

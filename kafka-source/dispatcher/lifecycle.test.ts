@@ -1,6 +1,7 @@
 // Integration: at-least-once across a crash (SIGKILL) and a clean stop (SIGTERM).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   dispatcherSuite,
   type Sink,
@@ -93,6 +94,27 @@ describe("dispatcher: crash and shutdown", () => {
         );
       },
     );
+  });
+
+  test("When the dispatcher gets SIGTERM in the middle of a rebalance, then it exits 0 and every record is delivered", async () => {
+    // The rebalance's second round (the partitions for each member) reaches the first dispatcher
+    // while it closes: the binding then refuses assign calls, and an exception in the rebalance
+    // callback ended the process while librdkafka's close waited for that callback, so it never
+    // exited (seen in a churn of joins and stops).
+    let slow = true;
+    const { sink, start } = await setup(200, () => (slow ? 1000 : 5));
+    const first = await start();
+    await waitFor("some records", async () => delivered(sink).size >= 10);
+    const second = await start();
+    await waitFor("the first to give up partitions", async () =>
+      /"msg":"partitions revoked"/.test(first.output()),
+    );
+    const exit = await Promise.race([first.stop("SIGTERM"), sleep(40_000, "still running", { ref: false })]);
+    assert.equal(exit, 0, `exit: ${exit}\n${first.output().split("\n").slice(-12).join("\n")}`);
+    assert.doesNotMatch(first.output(), /KafkaConsumer is disconnected|rebalance callback failed/);
+    slow = false;
+    await waitFor("all 200 records", async () => delivered(sink).size === 200, { timeoutMs: 25_000 });
+    assert.equal(second.child.exitCode, null, "the second dispatcher still runs");
   });
 
   test("When the dispatcher gets SIGTERM, then it exits 0 and the committed offsets cover exactly delivered records", async () => {

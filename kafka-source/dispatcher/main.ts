@@ -12,6 +12,7 @@
 // the delivery timeout), commit, leave the group, exit 0.
 
 import { ConfigError } from "../../functions/shared/config.ts";
+import { exitNow } from "../../functions/shared/exit.ts";
 import { createLogger, errorFields } from "../../functions/shared/logging.ts";
 import { type DispatcherConfig, loadDispatcherConfig } from "./manifest.ts";
 import { startKafkaSource } from "./start.ts";
@@ -49,7 +50,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     const limitMs = config.delivery.timeoutMs + 15_000;
     setTimeout(() => {
       log.error("shutdown did not finish in time, exiting", { limitMs });
-      process.exit(1);
+      exitNow();
     }, limitMs).unref();
     started
       .then((app) => app.stop())
