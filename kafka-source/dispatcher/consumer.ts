@@ -11,7 +11,7 @@ import { RdKafka } from "@confluentinc/kafka-javascript";
 import type { Logger } from "../../functions/shared/logging.ts";
 import { errorFields } from "../../functions/shared/logging.ts";
 import type { KafkaRecord } from "./mapping.ts";
-import type { TopicPartition, TopicPartitionOffset } from "./scheduler.ts";
+import { type TopicPartition, type TopicPartitionOffset, tpKey } from "./scheduler.ts";
 
 export interface ConsumerOptions {
   bootstrapServers: string[];
@@ -75,6 +75,14 @@ export function createSourceConsumer(opts: ConsumerOptions, handlers: RebalanceH
   const tps = (list: TopicPartition[]) => list.map(({ topic, partition }) => ({ topic, partition }));
   // Fetching is held (every assigned partition paused) while the dispatcher has no room for records.
   let held = false;
+  // Every partition paused and not resumed since. librdkafka keeps a partition's pause across its
+  // revocation, so release() resumes these and not only the current assignment: a partition revoked
+  // while held and assigned back after the release would stay paused for good, its records unread.
+  const paused = new Map<string, TopicPartition>();
+  const pause = (list: TopicPartition[]) => {
+    consumer.pause(list);
+    for (const tp of list) paused.set(tpKey(tp), tp);
+  };
   // Set once close() starts: the binding then refuses assign calls ("KafkaConsumer is disconnected")
   // and librdkafka revokes everything before it leaves the group.
   let closing = false;
@@ -97,7 +105,7 @@ export function createSourceConsumer(opts: ConsumerOptions, handlers: RebalanceH
     else consumer.assign(assignment);
     if (held) {
       try {
-        consumer.pause(tps(assignment));
+        pause(tps(assignment));
       } catch (e) {
         log.warn("pausing newly assigned partitions failed", errorFields(e));
       }
@@ -173,14 +181,15 @@ export function createSourceConsumer(opts: ConsumerOptions, handlers: RebalanceH
     hold(): boolean {
       if (held) return false;
       held = true;
-      consumer.pause(tps(consumer.assignments()));
+      pause(tps(consumer.assignments()));
       return true;
     },
     /** Resumes fetching from each partition's next unread offset. */
     release(): boolean {
       if (!held) return false;
       held = false;
-      consumer.resume(tps(consumer.assignments()));
+      consumer.resume([...paused.values()]);
+      paused.clear();
       return true;
     },
     /** Leaves the group (the revoke callback runs once more) and closes the connection. */

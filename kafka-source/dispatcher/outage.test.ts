@@ -41,10 +41,16 @@ describe("dispatcher: a sink outage longer than max.poll.interval.ms", () => {
       running.push(proc);
       return proc;
     };
-    const messages = Array.from({ length: count }, (_, i) => ({ key: `k${i}`, value: `{"n":${i}}` }));
-    await suite.kafka.producer.send({ topic, messages });
+    const produce = async (from: number, to: number) => {
+      const messages = Array.from({ length: to - from }, (_, i) => ({
+        key: `k${from + i}`,
+        value: `{"n":${from + i}}`,
+      }));
+      await suite.kafka.producer.send({ topic, messages });
+    };
+    await produce(0, count);
     const delivered = () => new Set(sink.delivered().map((r) => `${r.partition}:${r.offset}`)).size;
-    return { sink, start, delivered, up: () => (down = false) };
+    return { sink, start, delivered, produce, up: () => (down = false) };
   }
 
   test("When the sink is down for twice max.poll.interval.ms, then the dispatcher keeps its partitions and delivers everything once it is back", async () => {
@@ -87,5 +93,43 @@ describe("dispatcher: a sink outage longer than max.poll.interval.ms", () => {
     assert.equal(delivered(), 0, "the sink is still down");
     up();
     await waitFor("all 60 records", async () => delivered() === 60, { timeoutMs: 30_000 });
+  });
+
+  test("When partitions revoked while fetching was paused come back after it resumed, then they are fetched again", async () => {
+    // librdkafka keeps a partition's pause across its revocation: one that returns to this consumer
+    // after the outage would stay paused for good, its records never fetched.
+    const { start, delivered, produce, up } = await setup(60);
+    const first = await start();
+    await waitFor("the buffer to fill and fetching to pause", async () =>
+      /"msg":"fetching paused/.test(first.output()),
+    );
+    const second = await start();
+    await waitFor(
+      "the first to give up partitions",
+      async () => /"msg":"partitions revoked"/.test(first.output()),
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    await waitFor(
+      "the second to take them",
+      async () => /"msg":"partitions assigned"/.test(second.output()),
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    up();
+    await waitFor("the first to resume fetching", async () =>
+      /"msg":"fetching resumed"/.test(first.output()),
+    );
+    await waitFor("all 60 records", async () => delivered() === 60, { timeoutMs: 30_000 });
+    // The second leaves: its partitions return to the first, which is no longer holding.
+    assert.equal(await second.stop("SIGTERM"), 0);
+    await waitFor(
+      "the first to take every partition back",
+      async () => (first.output().match(/"msg":"partitions assigned"/g) ?? []).length >= 2,
+    );
+    await produce(60, 120);
+    await waitFor("all 120 records", async () => delivered() === 120, { timeoutMs: 30_000 });
   });
 });
