@@ -25,7 +25,8 @@ export interface Received {
   offset: number;
   status: number;
 }
-export type Reply = number | { status: number; body?: string; delayMs?: number };
+/** An answer: its status, body, and how long to hold it (`delayMs`, then until `until` settles). */
+export type Reply = number | { status: number; body?: string; delayMs?: number; until?: Promise<unknown> };
 
 /** A sink on `port` (0 = free port); `reply` sees each request and how often its ce-id came before. */
 export async function startSink(reply: (req: Received, attempt: number) => Reply = () => 200, port = 0) {
@@ -56,8 +57,9 @@ export async function startSink(reply: (req: Received, attempt: number) => Reply
       [...active.values()].reduce((a, b) => a + b, 0),
     );
     const r = reply(request, attempt);
-    const { status, body = "", delayMs = 0 } = typeof r === "number" ? { status: r } : r;
+    const { status, body = "", delayMs = 0, until } = typeof r === "number" ? { status: r } : r;
     if (delayMs) await sleep(delayMs);
+    await until;
     active.set(partition, (active.get(partition) ?? 1) - 1);
     received.push({ ...request, status });
     res.writeHead(status, { "content-type": "text/plain" }).end(body);

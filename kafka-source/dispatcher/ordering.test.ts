@@ -2,8 +2,11 @@
 // open at once, per partition (ce-knativekafkapartition) and in total.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   dispatcherSuite,
+  type Received,
+  type Reply,
   startDispatcher,
   startSink,
   writeManifest,
@@ -15,9 +18,14 @@ describe("dispatcher: ordering", () => {
   const suite = dispatcherSuite();
   const { running } = suite;
 
-  async function run(ordering: "ordered" | "unordered", partitions: number, count: number, delayMs: number) {
+  async function run(
+    ordering: "ordered" | "unordered",
+    partitions: number,
+    count: number,
+    reply: (req: Received) => Reply,
+  ) {
     const topic = await suite.kafka.topic(partitions);
-    const sink = await startSink(() => ({ status: 200, delayMs }));
+    const sink = await startSink(reply);
     running.push(sink);
     const proc = await startDispatcher({
       KAFKA_SOURCE_MANIFEST: writeManifest({ ordering }),
@@ -34,7 +42,22 @@ describe("dispatcher: ordering", () => {
   }
 
   test("When ordering is ordered, then a partition never has two events in flight and they arrive in offset order", async () => {
-    const sink = await run("ordered", 2, 20, 30);
+    // Each answer waits until both partitions have sent a request (at most 5 s): they overlap unless
+    // the dispatcher sends one partition's events only after the other's, which the last assert catches.
+    const seen = new Set<number>();
+    let resolve = () => {};
+    const both = new Promise<void>((r) => {
+      resolve = r;
+    });
+    const sink = await run("ordered", 2, 20, (req) => {
+      seen.add(req.partition);
+      if (seen.size === 2) resolve();
+      return {
+        status: 200,
+        delayMs: 30,
+        until: Promise.race([both, sleep(5000, undefined, { ref: false })]),
+      };
+    });
     assert.equal(sink.stats().maxActivePerPartition, 1);
     for (const p of [0, 1]) {
       const offsets = sink
@@ -51,7 +74,7 @@ describe("dispatcher: ordering", () => {
   });
 
   test("When ordering is unordered, then several events of one partition are in flight at once", async () => {
-    const sink = await run("unordered", 1, 20, 300);
+    const sink = await run("unordered", 1, 20, () => ({ status: 200, delayMs: 300 }));
     assert.ok(sink.stats().maxActivePerPartition > 1, `max in flight ${sink.stats().maxActivePerPartition}`);
     assert.ok(sink.stats().maxActive <= 50, "never more than max.poll.records");
   });
