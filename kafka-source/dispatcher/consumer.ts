@@ -192,7 +192,22 @@ export function createSourceConsumer(opts: ConsumerOptions, handlers: RebalanceH
       paused.clear();
       return true;
     },
-    /** Leaves the group (the revoke callback runs once more) and closes the connection. */
+    /**
+     * Leaves the group while still connected and polling, so that every rebalance callback on the
+     * way (the revocation of all partitions, and an assignment still under way from a rebalance
+     * this consumer was in) is answered normally. Once close() has begun the binding refuses
+     * assign calls, while librdkafka's close waits for an answer to such an assignment: a SIGTERM
+     * during a rebalance then hung. Resolves when nothing is assigned any more, or after `ms`.
+     */
+    async leave(ms: number) {
+      consumer.unsubscribe();
+      const end = Date.now() + ms;
+      do {
+        // Records still fetched are not delivered: their partitions are gone from the scheduler.
+        await new Promise<void>((resolve) => consumer.consume(1, () => resolve()));
+      } while (consumer.assignments().length > 0 && Date.now() < end);
+    },
+    /** Closes the connection (after leave(): there is no group left to leave). */
     close: () => {
       closing = true;
       return new Promise<void>((resolve) => consumer.disconnect(() => resolve()));

@@ -238,6 +238,8 @@ export function createDispatcher({ config, scheduler, consumer, deadLetter, metr
       for (const s of scheduler.partitions) s.cancel.abort();
       await idle(scheduler.partitions, drainMs);
       await commit();
+      // Out of the group before the connection closes (consumer.ts, leave()), bounded like the drain.
+      await consumer.leave(drainMs);
       await consumer.close();
     },
   };
