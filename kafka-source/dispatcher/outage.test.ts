@@ -12,6 +12,7 @@ import {
   writeManifest,
 } from "../../harness/dispatcher-fixture.ts";
 import { unique } from "../../harness/names.ts";
+import type { Component } from "../../harness/process.ts";
 import { waitFor } from "../../harness/wait.ts";
 
 describe("dispatcher: a sink outage longer than max.poll.interval.ms", () => {
@@ -53,6 +54,32 @@ describe("dispatcher: a sink outage longer than max.poll.interval.ms", () => {
     return { sink, start, delivered, produce, up: () => (down = false) };
   }
 
+  /**
+   * A first dispatcher that has paused fetching (the sink is down), then a second one joining. The
+   * first serves the rebalance at its next poll: polling goes on while fetching is paused. (Before,
+   * it polled only when its buffer had room, i.e. after the outage: up to max.poll.interval.ms,
+   * 300 s by default, with the new replica idle.) The waits cover the second's start, its join and
+   * the two cooperative rounds on a busy machine.
+   */
+  async function joinDuringOutage(start: () => Promise<Component>) {
+    const first = await start();
+    await waitFor("the buffer to fill and fetching to pause", async () =>
+      /"msg":"fetching paused/.test(first.output()),
+    );
+    const second = await start();
+    await waitFor(
+      "the first to give up partitions",
+      async () => /"msg":"partitions revoked"/.test(first.output()),
+      { timeoutMs: 60_000 },
+    );
+    await waitFor(
+      "the second to take them",
+      async () => /"msg":"partitions assigned"/.test(second.output()),
+      { timeoutMs: 60_000 },
+    );
+    return { first, second };
+  }
+
   test("When the sink is down for twice max.poll.interval.ms, then the dispatcher keeps its partitions and delivers everything once it is back", async () => {
     const { sink, start, delivered, up } = await setup(60);
     const proc = await start({ KAFKA_SOURCE_MAX_POLL_INTERVAL_MS: "6000" });
@@ -71,25 +98,7 @@ describe("dispatcher: a sink outage longer than max.poll.interval.ms", () => {
 
   test("When a second dispatcher joins during the outage, then the rebalance completes without waiting for the outage to end", async () => {
     const { start, delivered, up } = await setup(60);
-    const first = await start();
-    await waitFor("the buffer to fill and fetching to pause", async () =>
-      /"msg":"fetching paused/.test(first.output()),
-    );
-    const second = await start();
-    // The first dispatcher serves the rebalance at its next poll: polling goes on while fetching is
-    // paused. (Before, it polled only when its buffer had room, i.e. after the outage: up to
-    // max.poll.interval.ms, 300 s by default, with the new replica idle.) The wait covers the
-    // second's start, its join and the two cooperative rounds on a busy machine.
-    await waitFor(
-      "the first to give up partitions",
-      async () => /"msg":"partitions revoked"/.test(first.output()),
-      { timeoutMs: 60_000 },
-    );
-    await waitFor(
-      "the second to take them",
-      async () => /"msg":"partitions assigned"/.test(second.output()),
-      { timeoutMs: 60_000 },
-    );
+    await joinDuringOutage(start);
     assert.equal(delivered(), 0, "the sink is still down");
     up();
     await waitFor("all 60 records", async () => delivered() === 60, { timeoutMs: 30_000 });
@@ -99,25 +108,7 @@ describe("dispatcher: a sink outage longer than max.poll.interval.ms", () => {
     // librdkafka keeps a partition's pause across its revocation: one that returns to this consumer
     // after the outage would stay paused for good, its records never fetched.
     const { start, delivered, produce, up } = await setup(60);
-    const first = await start();
-    await waitFor("the buffer to fill and fetching to pause", async () =>
-      /"msg":"fetching paused/.test(first.output()),
-    );
-    const second = await start();
-    await waitFor(
-      "the first to give up partitions",
-      async () => /"msg":"partitions revoked"/.test(first.output()),
-      {
-        timeoutMs: 60_000,
-      },
-    );
-    await waitFor(
-      "the second to take them",
-      async () => /"msg":"partitions assigned"/.test(second.output()),
-      {
-        timeoutMs: 60_000,
-      },
-    );
+    const { first, second } = await joinDuringOutage(start);
     up();
     await waitFor("the first to resume fetching", async () =>
       /"msg":"fetching resumed"/.test(first.output()),
