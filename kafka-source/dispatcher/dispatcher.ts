@@ -238,8 +238,9 @@ export function createDispatcher({ config, scheduler, consumer, deadLetter, metr
       for (const s of scheduler.partitions) s.cancel.abort();
       await idle(scheduler.partitions, drainMs);
       await commit();
-      // Out of the group before the connection closes (consumer.ts, leave()), bounded like the drain.
-      await consumer.leave(drainMs);
+      // Out of the group before the connection closes (consumer.ts, leave()). 5 s keeps the whole
+      // stop (drain: timeout + 1 s, a commit check: at most 5 s) inside main.ts's limit, timeout + 15 s.
+      await consumer.leave(5000);
       await consumer.close();
     },
   };
