@@ -203,7 +203,7 @@ export function createSourceConsumer(opts: ConsumerOptions, handlers: RebalanceH
       consumer.unsubscribe();
       const end = Date.now() + ms;
       do {
-        // Records still fetched are not delivered: their partitions are gone from the scheduler.
+        // A record this returns is dropped: the dispatcher has stopped and commits none of it.
         await new Promise<void>((resolve) => consumer.consume(1, () => resolve()));
       } while (consumer.assignments().length > 0 && Date.now() < end);
     },
