@@ -84,7 +84,7 @@ export function createSourceConsumer(opts: ConsumerOptions, handlers: RebalanceH
     for (const tp of list) paused.set(tpKey(tp), tp);
   };
   // Set once close() starts: the binding then refuses assign calls ("KafkaConsumer is disconnected")
-  // and librdkafka revokes everything before it leaves the group.
+  // and commits; a revocation still due (leave() ran out of time) comes from librdkafka's close.
   let closing = false;
   // This runs from the binding's event dispatch, outside any promise: an exception here would end
   // the process while close() waits in librdkafka for this very callback, and the exit then hangs
@@ -173,7 +173,7 @@ export function createSourceConsumer(opts: ConsumerOptions, handlers: RebalanceH
     get held() {
       return held;
     },
-    /** close() has begun: the binding refuses commits, and the last revocation comes from it. */
+    /** close() has begun: the binding refuses commits and assign calls. */
     get closing() {
       return closing;
     },

@@ -152,8 +152,8 @@ export function createDispatcher({ config, scheduler, consumer, deadLetter, metr
     if (tps.length)
       log.info("partitions revoked", { partitions: tps.map((tp) => `${tp.topic}/${tp.partition}`), lost });
     if (lost) return; // Someone else owns them already: a commit would be rejected.
-    // The revocation that close() brings: stop() has drained and committed, and the binding
-    // refuses commits from here on.
+    // A revocation during close() (leave() ran out of time): stop() has drained and committed,
+    // and the binding refuses commits from here on.
     if (consumer.closing) return;
     await idle(states, drainMs);
     await commit(states);
