@@ -16,7 +16,7 @@ import { errorFields } from "../shared/logging.ts";
 import { serveDocs } from "../shared/openapi.ts";
 import { BuyRequestSchema, PURCHASE_EVENT_TYPE, type Purchase } from "../shared/purchase.ts";
 import { withTimeout } from "../shared/timeout.ts";
-import { producerSpan } from "../shared/tracing.ts";
+import { incomingTraceContext, producerSpan } from "../shared/tracing.ts";
 import { publicApiDocument } from "./openapi.ts";
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -91,9 +91,12 @@ export function createApp(deps: BuyDeps) {
       price: item.price,
       timestamp: now().toISOString(),
     };
-    const span = producerSpan(topic, id);
+    const span = producerSpan(topic, id, () =>
+      incomingTraceContext(c.req.header("traceparent"), c.req.header("tracestate")),
+    );
     // Kafka binary content mode: ce_* headers, the purchase JSON as the value, user_id as key, and
-    // the trace context of this produce as the distributed-tracing extension (ce_traceparent).
+    // the trace context of this produce (with tracing off: the caller's, unchanged) as the
+    // distributed-tracing extension (ce_traceparent).
     const event = new CloudEvent({
       ...span.traceExtensions,
       id,

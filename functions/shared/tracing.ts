@@ -7,6 +7,12 @@
 // distributed-tracing extension (`traceparent`/`tracestate`: `ce_traceparent` headers of the record,
 // `ce-traceparent` headers of the delivery). KafkaSource keeps those extensions but does not continue
 // the trace itself (eventing-kafka #1105, eventing-kafka-broker #1540), so the sink does.
+//
+// With tracing off, a caller's valid `traceparent`/`tracestate` still reaches the record unchanged
+// (W3C Trace Context 1, section 3: a system that does not record forwards the context it received),
+// so a trace an ingress or a mesh started is not cut at `buy`, and a sink that does export spans
+// joins it. No SDK is loaded for that: the API alone has no W3C propagator (it lives in
+// @opentelemetry/core, loaded only with the SDK), and the format is two regular expressions.
 import {
   type Attributes,
   type Context,
@@ -86,6 +92,45 @@ export function activeSpanContext(): SpanContext | undefined {
   return trace.getActiveSpan()?.spanContext();
 }
 
+/** W3C Trace Context 1, section 3.2: version, trace-id, parent-id, flags; a future version may append. */
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+/** Section 3.3: list members `key=value` (tenant@system keys), up to 32, values printable ASCII. */
+const TRACESTATE_MEMBER =
+  /^(?:[a-z][a-z0-9_*/-]{0,255}|[a-z0-9][a-z0-9_*/-]{0,240}@[a-z][a-z0-9_*/-]{0,13})=[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
+
+/**
+ * The caller's trace context as the distributed-tracing extension, if `traceparent` is valid:
+ * unchanged, as a system that does not record forwards it. An invalid `traceparent` drops both
+ * (section 3.3.1: tracestate is meaningless without it); an invalid `tracestate` drops only itself.
+ */
+export function incomingTraceContext(
+  traceparent: string | undefined,
+  tracestate: string | undefined,
+): { traceparent?: string; tracestate?: string } {
+  const m = traceparent === undefined ? null : TRACEPARENT.exec(traceparent.trim());
+  if (!m) return {};
+  const [, version, traceId, parentId, , rest] = m;
+  const invalid =
+    version === "ff" ||
+    (version === "00" && rest !== undefined) ||
+    /^0+$/.test(traceId as string) ||
+    /^0+$/.test(parentId as string);
+  if (invalid) return {};
+  const parent = (traceparent as string).trim();
+  const members = tracestate
+    ?.split(",")
+    .map((m) => m.trim())
+    .filter((m) => m !== "");
+  const stateOk =
+    members !== undefined &&
+    members.length > 0 &&
+    members.length <= 32 &&
+    members.every((m) => TRACESTATE_MEMBER.test(m));
+  return stateOk
+    ? { traceparent: parent, tracestate: (tracestate as string).trim() }
+    : { traceparent: parent };
+}
+
 export interface SpanHandle {
   /** The CloudEvents distributed-tracing extension attributes naming this span. */
   traceExtensions: { traceparent?: string; tracestate?: string };
@@ -124,17 +169,26 @@ function startSpan(name: string, { parent, ...options }: SpanOptions): SpanHandl
   };
 }
 
-/** The produce of one purchase event (messaging semantic conventions). */
-export const producerSpan = (topic: string, messageId: string) =>
-  startSpan(`send ${topic}`, {
-    kind: SpanKind.PRODUCER,
-    attributes: {
-      "messaging.system": "kafka",
-      "messaging.operation.type": "send",
-      "messaging.destination.name": topic,
-      "messaging.message.id": messageId,
-    },
-  });
+/**
+ * The produce of one purchase event (messaging semantic conventions). With tracing off, its
+ * extensions are the caller's context `incoming` (incomingTraceContext), forwarded unchanged.
+ */
+export const producerSpan = (
+  topic: string,
+  messageId: string,
+  incoming: () => { traceparent?: string; tracestate?: string },
+): SpanHandle =>
+  !enabled
+    ? { ...NO_SPAN, traceExtensions: incoming() }
+    : startSpan(`send ${topic}`, {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          "messaging.system": "kafka",
+          "messaging.operation.type": "send",
+          "messaging.destination.name": topic,
+          "messaging.message.id": messageId,
+        },
+      });
 
 /**
  * One database write carrying the documents of several deliveries: a child of the first (the
