@@ -3,6 +3,7 @@
 // before, ...) at the same request rate, so that the busy spells of a shared machine hit both alike.
 // Reports CPU ms per request of each function's process (its median round) and its req/s.
 //   node --import tsx scripts/bench/ab.ts [--ref main] [--only buy,purchase-persist] [--rounds 6] [--seconds 5] [--rate 300]
+//        [--traceparent]   (each POST /buy carries a caller's W3C traceparent and tracestate)
 // buy produces to a fresh topic (Kafka at KAFKA_BOOTSTRAP_SERVERS); purchase-persist receives the
 // requests the dispatcher sends for the bench's purchases (binding.ts), each a new purchase, into a
 // database of its own per side (MongoDB at MONGODB_URI).
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "6" },
     seconds: { type: "string", default: "5" },
     rate: { type: "string", default: "300" },
+    traceparent: { type: "boolean", default: false },
   },
 });
 const names = (values.only ?? "").split(",").filter(Boolean);
@@ -61,7 +63,15 @@ function nextRequest(fn: string): { path: string; headers: Record<string, string
   if (fn === "buy") {
     return {
       path: "/buy",
-      headers: { "content-type": "application/json" },
+      headers: {
+        "content-type": "application/json",
+        ...(values.traceparent
+          ? {
+              traceparent: `00-4bf92f3577b34da6a3ce929d0e0e${(i % 65_536).toString(16).padStart(4, "0")}-00f067aa0ba902b7-01`,
+              tracestate: "congo=t61rcWkgMzE",
+            }
+          : {}),
+      },
       body: JSON.stringify({ username: "Bench User", user_id: `bench-u${i % 10_000}` }),
     };
   }
