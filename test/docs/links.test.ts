@@ -13,7 +13,7 @@ import { docFiles } from "./markdown.ts";
 const pages = [...docFiles(), "kafka-source/README.md"].filter((f) => existsSync(join(ROOT, f)));
 
 /** Source files that may cite a docs page in a comment; generated and installed trees left out. */
-const SOURCE = /\.(ts|mts|mjs|js|sh|ya?ml|json)$|^Dockerfile|\.Dockerfile$/;
+const SOURCE = /\.(ts|mts|mjs|js|sh|ya?ml|json|go)$|^go\.mod$|^Dockerfile|\.Dockerfile$/;
 const SKIPPED = new Set(["node_modules", ".git", ".local", "dist", "bench-results", "test-results", "docs"]);
 
 function sourceFiles(dir = ROOT): string[] {
