@@ -5,7 +5,7 @@
 // most `maxSockets` connections per function.
 // node:http by hand rather than hono/proxy: hono/proxy is fetch (undici), which throws on an
 // `Expect` header (every curl upload over 1 KiB: a 503 that never clears) and opened a connection
-// per request under a burst from cold (4.5-6.3 s per request at 900/s); see README "Reliability".
+// per request under a burst from cold (4.5-6.3 s per request at 900/s); see docs/reliability.md#what-holds-and-why.
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 
 // RFC 9110 7.6.1 and the headers that only describe this connection or this hop.

@@ -10,7 +10,7 @@
 #   Env: MONGODB_URI creates/updates the Secret mongodb-secret (otherwise it must exist already);
 #        PLATFORM (e.g. linux/amd64) is passed to the image build; WAIT_TIMEOUT (default 300s).
 #
-# Prerequisites (field names checked against these versions; see README.md, "Deploy to Knative"):
+# Prerequisites (field names checked against these versions; see docs/deploy.md#prerequisites):
 #   - kubectl >= 1.27 (built-in kustomize), a cluster running Kubernetes >= 1.30
 #   - Knative Serving >= 1.12 with a networking layer (Kourier), tested names from 1.23
 #   - Knative Eventing >= 1.13 with eventing-kafka-broker's KafkaSource and KafkaSink, and in

@@ -36,7 +36,7 @@ const system = await startSystem({
     }
   },
 });
-// FerretDB's own indexes cannot serve the history filter (README, Performance: Read); on the local
+// FerretDB's own indexes cannot serve the history filter (docs/performance.md#why-targets-are-missed, "Read"); on the local
 // stack's database a GIN index in PostgreSQL can. purchase-persist is ready, so the table exists.
 const { MONGODB_URI } = systemConfig({ ...process.env, LOG_LEVEL: "silent" });
 const pg = localPostgres(MONGODB_URI);

@@ -7,7 +7,7 @@
 //     produces the chosen dead letters to --to as binary-mode CloudEvents with their original id,
 //     source, type, data and key (without the knativeerror* extensions), so dedup by id still holds.
 //     --new-id gives each a new id instead (derived from its DLQ position; the old one kept as the
-//     extension originalid): the way out of a 422 identity_conflict (README, Dead letters).
+//     extension originalid): the way out of a 422 identity_conflict (docs/operations.md#dead-letters).
 // Kafka: $KAFKA_BOOTSTRAP_SERVERS; defaults: --topic $KAFKA_DLQ_TOPIC, --to $KAFKA_TOPIC.
 import { systemConfig } from "../functions/shared/config.ts";
 import { createAdmin, createKafka, createProducer } from "../functions/shared/kafka.ts";

@@ -1,6 +1,6 @@
 // purchase-persist: the KafkaSource sink. Accepts one CloudEvent per POST (binary or structured
 // mode), validates it, and stores the purchase exactly once in effect.
-// Status codes follow the KafkaSource delivery contract (kafka-source/README.md, Retries):
+// Status codes follow the KafkaSource delivery contract (docs/kafka-source.md#behaviour, Retries):
 //   2xx stored or already stored (the same purchase); 400 invalid, 422 identity conflict (another
 //   purchase holds the event's identity; neither is retried: dead-lettered);
 //   503 too many writes pending or the database unavailable (retried). Codes: ../shared/errors.ts.

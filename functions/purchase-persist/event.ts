@@ -14,7 +14,7 @@ import { uuidV5For } from "./uuid5.ts";
 const EVENT_NAMESPACE = "9b8e51b6-3a51-4f0e-8d4c-6f0a1d2e7c33";
 const eventUuid = uuidV5For(EVENT_NAMESPACE);
 
-/** The type KafkaSource gives a record that is not a CloudEvent of its own (kafka-source/README.md). */
+/** The type KafkaSource gives a record that is not a CloudEvent of its own (docs/kafka-source.md#behaviour). */
 const PLAIN_RECORD_TYPE = "dev.knative.kafka.event";
 
 // CloudEvents 1.0 required context attributes (spec section 3.1): non-empty strings; `time`, when

@@ -1,6 +1,6 @@
 // Pure: what an insert that hit a unique index (duplicate key 11000) means. A duplicate is proven,
 // not assumed: the stored purchase must be the incoming one. The identity rules, per kind of event
-// (README, Reliability):
+// (docs/reliability.md#what-holds-and-why):
 // - a CloudEvent of its own (buy's): (source, id), and the purchase id its data names. The same
 //   purchase has the same user, item and price. Not the same timestamp: buy answers a retry with
 //   the same Idempotency-Key with the same purchase id and item but stamps it anew, and when the

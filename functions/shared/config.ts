@@ -140,7 +140,7 @@ export function parseEnv<S extends v.GenericSchema>(schema: S, env: EnvVars = pr
   throw new ConfigError(`invalid ${key}=${JSON.stringify(value)}: ${at}${issue.message}`);
 }
 
-/** The names a config schema reads, for the README's configuration table (test/docs). */
+/** The names a config schema reads, for the configuration table of docs/configuration.md (test/docs). */
 export const variablesOf = (schema: { entries: v.ObjectEntries }) => Object.keys(schema.entries);
 
 /** Every shared variable, parsed. */

@@ -11,7 +11,7 @@ const RETRY = { "Retry-After": "1" };
 
 interface CatalogEntry {
   status: ContentfulStatusCode;
-  /** What the code means, for the API's users: the OpenAPI descriptions and the README's table. */
+  /** What the code means, for the API's users: the OpenAPI descriptions and the table of docs/api.md. */
   meaning: string;
   /** Headers every answer with this code carries. */
   headers?: Record<string, string>;
@@ -20,7 +20,7 @@ interface CatalogEntry {
 /**
  * Every error code the system answers, once, with its status and meaning. AppError takes only these
  * codes; the OpenAPI documents describe errors from here, and test/docs/error-table.test.ts holds the
- * README's error table to it.
+ * error table of docs/api.md#errors to it.
  */
 export const ERROR_CATALOG = {
   validation_failed: {

@@ -5,7 +5,7 @@
 //
 //   node --import tsx kafka-source/dispatcher/main.ts
 //
-// Environment: the README's Configuration table (the rows "Read by" dispatcher), checked by
+// Environment: the table of docs/configuration.md (the rows "Read by" dispatcher), checked by
 // manifest.ts DispatcherEnvSchema; all optional except a sink URL when spec.sink is a ref, as in our
 // manifest. Blank means unset.
 // SIGTERM/SIGINT: stop fetching, finish the deliveries in flight (no new retries; each bounded by

@@ -38,7 +38,7 @@ export function formatTable(results: FigureResult[]): string {
   return out.join("\n");
 }
 
-/** Markdown version of the table, for the README. */
+/** Markdown version of the table, for docs/performance.md. */
 export function markdownTable(results: FigureResult[]): string {
   const rows = results.flatMap((r) => r.rows.map(cells));
   return [

@@ -1,6 +1,6 @@
 // The manifests agree with the code and with each other: one Knative Service per function, only
 // variables the function's config parser reads, the KafkaSource's references resolve, and ports,
-// probes, security and autoscaling are what the README's "Deploy to Knative" describes.
+// probes, security and autoscaling are what docs/deploy.md describes.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseEnv, systemConfig, variablesOf } from "../../functions/shared/config.ts";

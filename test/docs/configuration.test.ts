@@ -1,14 +1,14 @@
-// The README's configuration table against the config parsers: who reads each variable, and its
+// The configuration table (docs/configuration.md) against the config parsers: who reads each variable, and its
 // defaults, derived from the parsers themselves (test/docs/parsers.ts).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import * as v from "valibot";
 import { GatewayConfigSchema } from "../../harness/gateway.ts";
 import { DispatcherEnvSchema } from "../../kafka-source/dispatcher/manifest.ts";
-import { codeSpans, readme, tableAfter } from "./markdown.ts";
+import { codeSpans, doc, tableAfter } from "./markdown.ts";
 import { functionConfigs, variablesByProcess } from "./parsers.ts";
 
-const rows = tableAfter(readme(), "## Configuration");
+const rows = tableAfter(doc("docs/configuration.md"), "# Configuration");
 const functions = await functionConfigs();
 const byProcess = await variablesByProcess();
 
@@ -29,7 +29,7 @@ function readBy(cell: string): string[] {
     .flatMap((token) => (token === "every function" ? [...functions.keys()] : [token]));
 }
 
-describe("README configuration table", () => {
+describe("configuration table (docs/configuration.md)", () => {
   test("When the table says which process reads a variable, then exactly those parsers read it", () => {
     const documented = new Map<string, string[]>();
     for (const [variable, , by] of rows) {

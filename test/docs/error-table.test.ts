@@ -1,15 +1,15 @@
-// The error catalog (functions/shared/errors.ts) against the README and the code: the README's
-// error table is the catalog, every "<status> <code>" the README mentions is the catalog's, and no
-// source file answers an error code by hand (AppError takes only catalog codes; see errors.test.ts).
+// The error catalog (functions/shared/errors.ts) against the documentation and the code: the error
+// table of docs/api.md is the catalog, every "<status> <code>" the README or a docs/*.md page
+// mentions is the catalog's, and no source file answers an error code by hand (AppError takes only catalog codes; see errors.test.ts).
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { ERROR_CATALOG, type ErrorCode } from "../../functions/shared/errors.ts";
 import { ROOT } from "../../harness/root.ts";
-import { codeSpans, readme, tableAfter } from "./markdown.ts";
+import { codeSpans, doc, docFiles, tableAfter } from "./markdown.ts";
 
-const text = readme();
+const pages = docFiles().map((file) => [file, doc(file)] as const);
 const status = (code: string) => ERROR_CATALOG[code as ErrorCode]?.status;
 
 /** The TypeScript sources that answer HTTP: the functions and the local gateway, tests left out. */
@@ -20,9 +20,9 @@ function answeringSources(): string[] {
   return [...files, "harness/gateway.ts"];
 }
 
-describe("error catalog and README", () => {
-  test("When the README lists the error codes, then its table is the catalog: codes, statuses, meanings", () => {
-    const rows = tableAfter(text, "### Errors").map(([code, s, meaning]) => [
+describe("error catalog and documentation", () => {
+  test("When docs/api.md lists the error codes, then its table is the catalog: codes, statuses, meanings", () => {
+    const rows = tableAfter(doc("docs/api.md"), "## Errors").map(([code, s, meaning]) => [
       codeSpans(code ?? "")[0],
       Number(s),
       meaning,
@@ -31,15 +31,19 @@ describe("error catalog and README", () => {
     assert.deepEqual(rows, catalog);
   });
 
-  test("When the README names a status with a code, then the catalog gives that code that status", () => {
-    const pairs = [
-      ...text.matchAll(/`([1-5]\d\d) ([a-z_]+)`/g),
-      ...text.matchAll(/`([1-5]\d\d) \{"error":"([a-z_]+)"/g),
-    ].map((m) => [Number(m[1]), m[2] as string] as const);
-    assert.ok(pairs.length > 5, "the README names some errors");
-    for (const [s, code] of pairs) assert.equal(status(code), s, `README: ${s} ${code}`);
-    for (const m of text.matchAll(/\{"error":"([a-z_]+)"/g))
-      assert.ok(status(m[1] as string), `README: ${m[0]}`);
+  test("When the documentation names a status with a code, then the catalog gives that code that status", () => {
+    let named = 0;
+    for (const [file, text] of pages) {
+      const pairs = [
+        ...text.matchAll(/`([1-5]\d\d) ([a-z_]+)`/g),
+        ...text.matchAll(/`([1-5]\d\d) \{"error":"([a-z_]+)"/g),
+      ].map((m) => [Number(m[1]), m[2] as string] as const);
+      named += pairs.length;
+      for (const [s, code] of pairs) assert.equal(status(code), s, `${file}: ${s} ${code}`);
+      for (const m of text.matchAll(/\{"error":"([a-z_]+)"/g))
+        assert.ok(status(m[1] as string), `${file}: ${m[0]}`);
+    }
+    assert.ok(named > 5, "the documentation names some errors");
   });
 
   test("When source code writes an error body by hand, then its code is in the catalog", () => {

@@ -1,9 +1,19 @@
-// The README's tables as rows of cells, for the tests that check them against the code.
-import { readFileSync } from "node:fs";
+// The documentation's tables as rows of cells, for the tests that check them against the code.
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../../harness/root.ts";
 
-export const readme = () => readFileSync(join(ROOT, "README.md"), "utf8");
+/** One Markdown file of the repository, by its path from the root (e.g. `docs/api.md`). */
+export const doc = (file: string) => readFileSync(join(ROOT, file), "utf8");
+
+/** README.md and every docs/*.md: where the documentation lives (docs/ is flat). */
+export const docFiles = (): string[] => [
+  "README.md",
+  ...readdirSync(join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
 
 /** The rows (header and separator left out) of the first table after a heading line. */
 export function tableAfter(markdown: string, heading: string): string[][] {

@@ -1,4 +1,4 @@
-// Every process's config parser, by the name the README's configuration table uses for it: each
+// Every process's config parser, by the name the configuration table (docs/configuration.md) uses for it: each
 // function's (functions/<name>/config.ts), the gateway's and the local dispatcher's.
 import { join } from "node:path";
 import type * as v from "valibot";

@@ -1,4 +1,4 @@
-// Every PromQL query of the README's monitoring section, run through a real Prometheus
+// Every PromQL query of the monitoring page (docs/operations.md), run through a real Prometheus
 // (harness/prometheus.ts) scraping a real system (harness/system.ts) that served real
 // traffic: purchases through the gateway, a redelivered record and an invalid one through Kafka, and
 // 5xx answers from user-purchases once the management API is gone.
@@ -15,7 +15,7 @@ import { testConfig } from "../../harness/stack.ts";
 import { type System, startSystem } from "../../harness/system.ts";
 import { readRecords } from "../../harness/topics.ts";
 import { waitFor } from "../../harness/wait.ts";
-import { normalize, query, readmeQueries, rules, type Sample } from "./promql.ts";
+import { docQueries, normalize, query, rules, type Sample } from "./promql.ts";
 
 const pipeline = isolatedPipeline("promql");
 let system: System;
@@ -42,7 +42,7 @@ const all =
 const one: Check = (samples) =>
   samples.length === 1 && positive(samples[0]) ? undefined : `expected one positive series`;
 
-// By README query (whitespace collapsed). "errors": checked after user-purchases answered 5xx.
+// By query of docs/operations.md (whitespace collapsed). "errors": checked after user-purchases answered 5xx.
 const expectations: Record<string, { check: Check; errors?: true }> = {
   "sum by (service) (rate(http_requests_total[5m]))": {
     check: all(
@@ -188,9 +188,9 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("monitoring: the README's PromQL on a real Prometheus", () => {
-  test("When the README's monitoring section is read, then each of its queries has an expectation here", () => {
-    const shown = readmeQueries();
+describe("monitoring: the PromQL of docs/operations.md on a real Prometheus", () => {
+  test("When the monitoring page is read, then each of its queries has an expectation here", () => {
+    const shown = docQueries();
     assert.deepEqual(
       shown.filter((q) => !clusterOnly.includes(q)).sort(),
       Object.keys(expectations).map(normalize).sort(),

@@ -1,4 +1,4 @@
-// PromQL for tests: the queries the README shows, and Prometheus' HTTP API (instant queries, rules).
+// PromQL for tests: the queries docs/operations.md shows, and Prometheus' HTTP API (instant queries, rules).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../../harness/root.ts";
@@ -9,15 +9,11 @@ export interface Sample {
 }
 
 /**
- * Every query in the ```promql blocks of a README section: `#` comments dropped, an indented line
- * continues the query above it, whitespace collapsed.
+ * Every query in the ```promql blocks of a Markdown file (the monitoring page by default): `#`
+ * comments dropped, an indented line continues the query above it, whitespace collapsed.
  */
-export function readmeQueries(section = "## Monitoring and troubleshooting", file = "README.md"): string[] {
-  const text = readFileSync(join(ROOT, file), "utf8");
-  const start = text.indexOf(`\n${section}\n`);
-  if (start < 0) throw new Error(`${file} has no section "${section}"`);
-  const end = text.indexOf("\n## ", start + section.length + 2);
-  const body = text.slice(start, end < 0 ? undefined : end);
+export function docQueries(file = "docs/operations.md"): string[] {
+  const body = readFileSync(join(ROOT, file), "utf8");
   const queries: string[] = [];
   for (const [, block = ""] of body.matchAll(/```promql\n([\s\S]*?)```/g)) {
     for (const raw of block.split("\n")) {
