@@ -18,7 +18,7 @@ import { BuyRequestSchema, PURCHASE_EVENT_TYPE, type Purchase } from "../shared/
 import { withTimeout } from "../shared/timeout.ts";
 import { producerSpan } from "../shared/tracing.ts";
 import { publicApiDocument } from "./openapi.ts";
-import { certainlyNotWritten } from "./outcome.ts";
+import { certainlyNotWritten, GateClosedError } from "./outcome.ts";
 import { createProduceGate } from "./produce-gate.ts";
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -151,9 +151,11 @@ export function createApp(deps: BuyDeps) {
     } catch (err) {
       span.fail(err);
       if (err instanceof AppError) throw err;
-      produceSeconds.observe({ result: "error" }, (performance.now() - started) / 1000);
+      const refused = err instanceof GateClosedError; // not handed to Kafka: no produce to time
+      if (!refused) produceSeconds.observe({ result: "error" }, (performance.now() - started) / 1000);
       const notWritten = certainlyNotWritten(err);
-      logger.warn("produce failed", {
+      // While Kafka is stuck the gate refuses every purchase: one warning per failed produce, not per refusal.
+      logger[refused ? "debug" : "warn"]("produce failed", {
         ...errorFields(err),
         requestId: c.get("requestId"),
         purchaseId: id,
