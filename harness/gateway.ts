@@ -8,6 +8,7 @@ import * as v from "valibot";
 import { fields, kinds, parseEnv } from "../functions/shared/config.ts";
 import { AppError, Errors, errorResponse, notFound } from "../functions/shared/errors.ts";
 import { announceListening } from "../functions/shared/listening.ts";
+import { createBreaker } from "./breaker.ts";
 import { createUpstreamAgent, type ForwardError, forward, readBody, warm } from "./forward.ts";
 
 // Like an ingress's proxy-body-size: larger bodies are refused here with a clean 413 instead of
@@ -34,9 +35,14 @@ export const PUBLIC_ROUTES: readonly { type: "Exact" | "PathPrefix"; path: strin
   { type: "PathPrefix", path: "/getAllUserBuys", to: "userPurchases" },
 ];
 
+/** knative/base/services/*.yaml: containerConcurrency of every public function. */
+const CONTAINER_CONCURRENCY = 100;
+
 export interface GatewayOptions {
-  /** Keep-alive connections per function at most (requests beyond wait for one). */
-  maxSockets?: number;
+  /** Requests in flight to each function at most, as its queue-proxy allows (containerConcurrency). */
+  concurrency?: number;
+  /** Requests waiting for each function at most; beyond, 503 at once (queue-proxy: 10 x concurrency). */
+  queueDepth?: number;
   /** Connections opened to each function before the gateway reports ready. */
   warmConnections?: number;
   /** Longest wait for a function's answer before a 504. */
@@ -57,8 +63,15 @@ const unavailable = (err: ForwardError) =>
       new AppError("service_unavailable", "the function behind this path is not reachable right now; retry");
 
 export function createGateway(routes: Routes, opts: GatewayOptions = {}) {
-  const agent = createUpstreamAgent(opts.maxSockets ?? 64);
+  const concurrency = opts.concurrency ?? CONTAINER_CONCURRENCY;
+  const queueDepth = opts.queueDepth ?? 10 * concurrency;
+  // One connection per request in flight: the breaker, not the agent, decides who waits.
+  const agent = createUpstreamAgent(concurrency);
   const forwarding = { agent, timeoutMs: opts.timeoutMs ?? 60_000 };
+  // One breaker per function, as each has its queue-proxy (one instance per function here).
+  const breakers = new Map(
+    Object.values(routes).map((base) => [base, createBreaker({ concurrency, queueDepth })]),
+  );
   let ready = false;
   const app = new Hono<{ Bindings: HttpBindings }>();
 
@@ -82,7 +95,13 @@ export function createGateway(routes: Routes, opts: GatewayOptions = {}) {
       if (body.reason === "aborted") return RESPONSE_ALREADY_SENT;
       return errorResponse(c, Errors.payloadTooLarge(MAX_BODY_BYTES));
     }
-    const failed = await forward(incoming, outgoing, target, body.body, forwarding);
+    const slot = breakers.get(base)?.enter();
+    if (!slot) {
+      const message = `the function has ${concurrency} requests in flight and ${queueDepth} waiting; retry`;
+      return errorResponse(c, Errors.overloaded(message));
+    }
+    const release = await slot;
+    const failed = await forward(incoming, outgoing, target, body.body, forwarding).finally(release);
     if (!failed) return RESPONSE_ALREADY_SENT;
     return errorResponse(c, unavailable(failed));
   };

@@ -103,12 +103,23 @@ logfile() { case $1 in kafka) echo "$LOGS/kafka.log" ;; mongo) echo "$LOGS/ferre
 pattern() { case $1 in kafka) echo "kafka.Kafka" ;; mongo) echo "ferretdb" ;; postgres) echo "postgres" ;; esac; }
 
 # Prints the pid of our running process for service $1; fails if none (stale pidfiles are removed).
+# PostgreSQL is followed by its own pid file, postmaster.pid in its data directory (first line: the
+# postmaster's pid), not by the pid of the process we spawned: `pg_ctl restart` replaces that
+# process, and a stack that lost it said "not running", refused the port as "in use by postgres"
+# and left it running on stop (issue 24). Our pid file is kept in step with it.
 live_pid() {
   local f pid
   f="$(pidfile "$1")"
-  [ -f "$f" ] || return 1
-  pid="$(cat "$f")"
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "$(pattern "$1")"; then
+  if [ "$1" = postgres ]; then
+    pid="$(head -n 1 "$(pg_data)/postmaster.pid" 2>/dev/null || true)"
+    [ -n "$pid" ] || pid="$(cat "$f" 2>/dev/null || true)"
+  else
+    [ -f "$f" ] || return 1
+    pid="$(cat "$f")"
+  fi
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "$(pattern "$1")" \
+    && { [ "$1" != postgres ] || tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "-D $(pg_data) "; }; then
+    if [ "$1" = postgres ] && [ "$(cat "$f" 2>/dev/null)" != "$pid" ]; then mkdir -p "$RUN" && echo "$pid" >"$f"; fi
     echo "$pid"
   else
     rm -f "$f"
@@ -315,11 +326,14 @@ stop_service() {
   # PostgreSQL's SIGTERM waits for every session to end; SIGINT is its "fast" (clean) shutdown.
   [ "$svc" = postgres ] && sig=INT
   if ! pid="$(live_pid "$svc")"; then echo "$svc: not running"; return; fi
+  # Its process group when we spawned it; the process alone when not (a postmaster that
+  # `pg_ctl restart` started leads no group of its own).
+  running() { kill -0 -- "-$pid" 2>/dev/null || kill -0 "$pid" 2>/dev/null; }
   kill -"$sig" -- "-$pid" 2>/dev/null || kill -"$sig" "$pid" 2>/dev/null || true
-  for i in $(seq 40); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.5; done
-  if kill -0 -- "-$pid" 2>/dev/null; then
+  for i in $(seq 40); do running || break; sleep 0.5; done
+  if running; then
     echo "$svc: still running after 20s, sending SIGKILL"
-    kill -KILL -- "-$pid" 2>/dev/null || true
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
     sleep 0.5
   fi
   rm -f "$(pidfile "$svc")"

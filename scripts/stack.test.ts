@@ -2,9 +2,11 @@
 // process started again (not "already running, reusing it" for a process that is gone).
 // Kills the shared local stack's processes one at a time and leaves the stack running.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
+import { promisify } from "node:util";
 import { createAdmin, createKafka } from "../functions/shared/kafka.ts";
 import { createMongoClient } from "../functions/shared/mongo.ts";
 import { unique } from "../harness/names.ts";
@@ -76,6 +78,48 @@ describe("stack.sh start after a SIGKILL", () => {
       });
     } finally {
       await admin.disconnect();
+    }
+  });
+});
+
+/** pg_ctl of the stack's PostgreSQL, as the user it runs as, with its binaries and data directory. */
+async function pgCtl(pid: number, ...args: string[]) {
+  const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  const data = argv[argv.indexOf("-D") + 1] as string;
+  const pgCtlBin = join(dirname(argv[0] as string), "pg_ctl");
+  // As root the stack runs PostgreSQL as "postgres" (scripts/stack.sh), and so must pg_ctl.
+  const asPostgres =
+    process.getuid?.() === 0 ? ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups"] : [];
+  const [cmd, ...rest] = [...asPostgres, pgCtlBin, ...args, "-D", data, "-l", join(data, "pg_ctl.log")];
+  await promisify(execFile)(cmd as string, rest, { timeout: 60_000 });
+  return data;
+}
+
+describe("stack.sh after pg_ctl restart", () => {
+  test("When PostgreSQL is restarted with pg_ctl, then stack.sh follows it by postmaster.pid: status names it, start reuses it, stop stops it", async () => {
+    await stack("start", "mongo");
+    const old = pidOf("postgres");
+    const data = await pgCtl(old, "restart", "-m", "fast", "-w");
+    const postmaster = () => Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+    const restarted = postmaster();
+    assert.notEqual(restarted, old);
+    assert.ok(alive(restarted));
+    try {
+      assert.match(
+        await stack("status"),
+        new RegExp(`PostgreSQL on 127\\.0\\.0\\.1:\\d+, pid ${restarted}\\)`),
+      );
+      const again = await stack("start", "mongo");
+      assert.doesNotMatch(again, /in use|starting it again/);
+      assert.equal(postmaster(), restarted, "the restarted PostgreSQL is reused, not replaced");
+      await waitFor("the database answers", async () => databaseAnswers().then(() => true), {
+        timeoutMs: 30_000,
+      });
+      assert.match(await stack("stop", "mongo"), new RegExp(`postgres: stopped \\(pid ${restarted}\\)`));
+      assert.equal(alive(restarted), false, "stop stopped the restarted PostgreSQL");
+    } finally {
+      if (alive(restarted)) await pgCtl(restarted, "stop", "-m", "fast", "-w").catch(() => {});
+      await stack("start", "mongo");
     }
   });
 });

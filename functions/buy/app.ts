@@ -18,6 +18,8 @@ import { BuyRequestSchema, PURCHASE_EVENT_TYPE, type Purchase } from "../shared/
 import { withTimeout } from "../shared/timeout.ts";
 import { incomingTraceContext, producerSpan } from "../shared/tracing.ts";
 import { publicApiDocument } from "./openapi.ts";
+import { certainlyNotWritten, GateClosedError } from "./outcome.ts";
+import { createProduceGate } from "./produce-gate.ts";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 // Fixed namespace for purchase ids derived from (user_id, Idempotency-Key): RFC 9562 UUIDv5.
@@ -27,8 +29,15 @@ export interface BuyDeps extends BaseDeps {
   producer: Pick<Producer, "send">;
   admin: Pick<Admin, "listTopics">;
   topic: string;
-  /** Bound on a produce and on the health probe, in ms. */
+  /**
+   * Bound on a produce and on the health probe, in ms. The producer's message.timeout.ms must be
+   * shorter (deliveryTimeoutMs in ./outcome.ts), so that the client fails a record before this.
+   */
   timeoutMs: number;
+  /** An acknowledgement overdue by this much stops new produces (./produce-gate.ts); ms. */
+  stallMs?: number;
+  /** Whether a broker accepts TCP connections (anyBrokerListening), asked after a failed produce. */
+  brokersListening?: () => Promise<boolean>;
   /** CloudEvent source naming this function. */
   source?: string;
   random?: () => number;
@@ -49,6 +58,12 @@ export function createApp(deps: BuyDeps) {
     labelNames: ["result"],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
+  });
+  // A quarter of the deadline, at most 1 s: acks=all takes milliseconds on a healthy cluster, and the
+  // fewer purchases are handed to a stuck client, the fewer answers are "outcome unknown".
+  const gate = createProduceGate({
+    stallMs: deps.stallMs ?? Math.min(1000, Math.round(timeoutMs / 4)),
+    reachable: deps.brokersListening,
   });
   const kafkaUp = cachedProbe(() => kafkaReachable(deps.admin, Math.min(timeoutMs, 2000)));
 
@@ -114,18 +129,14 @@ export function createApp(deps: BuyDeps) {
     );
     const started = performance.now();
     try {
-      const [meta] = await withTimeout(
-        producer.send({
-          topic,
-          messages: [
-            {
-              key: input.user_id,
-              value: JSON.stringify(purchase),
-              headers: ceHeaders,
-            },
-          ],
-        }),
-        timeoutMs,
+      const [meta] = await gate.run(() =>
+        withTimeout(
+          producer.send({
+            topic,
+            messages: [{ key: input.user_id, value: JSON.stringify(purchase), headers: ceHeaders }],
+          }),
+          timeoutMs,
+        ),
       );
       produceSeconds.observe({ result: "ok" }, (performance.now() - started) / 1000);
       produced.inc();
@@ -143,10 +154,26 @@ export function createApp(deps: BuyDeps) {
     } catch (err) {
       span.fail(err);
       if (err instanceof AppError) throw err;
-      produceSeconds.observe({ result: "error" }, (performance.now() - started) / 1000);
-      logger.warn("produce failed", { ...errorFields(err), requestId: c.get("requestId"), purchaseId: id });
-      throw Errors.kafkaUnavailable(
-        `Kafka did not acknowledge the purchase within ${timeoutMs} ms; retry later`,
+      const refused = err instanceof GateClosedError; // not handed to Kafka: no produce to time
+      if (!refused) produceSeconds.observe({ result: "error" }, (performance.now() - started) / 1000);
+      const notWritten = certainlyNotWritten(err);
+      // While Kafka is stuck the gate refuses every purchase: one warning per failed produce, not per refusal.
+      logger[refused ? "debug" : "warn"]("produce failed", {
+        ...errorFields(err),
+        requestId: c.get("requestId"),
+        purchaseId: id,
+        outcome: notWritten ? "not written" : "unknown",
+      });
+      if (notWritten)
+        throw Errors.kafkaUnavailable(
+          `Kafka cannot take purchases right now (${(err as Error).message}); retry later`,
+        );
+      throw new AppError(
+        "outcome_unknown",
+        `Kafka did not confirm purchase ${id} within ${timeoutMs} ms: it may or may not have been made. ` +
+          (key
+            ? "Retry with the same Idempotency-Key: the retry is the same purchase."
+            : `Look for ${id} in GET /getAllUserBuys/{user_id} before buying again, or send an Idempotency-Key next time.`),
       );
     } finally {
       span.end();

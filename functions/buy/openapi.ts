@@ -60,7 +60,8 @@ export const publicApiDocument = ({ maxBodyBytes }: { maxBodyBytes: number }) =>
           summary: "Buy a random catalog item",
           description:
             "Answers 202 once Kafka has acknowledged the purchase event (acks=all). With an " +
-            "`Idempotency-Key`, a retry is the same purchase.",
+            "`Idempotency-Key`, a retry is the same purchase. 503 means the purchase was not made; " +
+            "504 `outcome_unknown` that it may have been: retry with the same key.",
           headers: BuyHeadersSchema,
           body: BuyRequestSchema,
           responses: { 202: { description: "Accepted and durably queued.", schema: BuyAcceptedSchema } },
@@ -69,7 +70,8 @@ export const publicApiDocument = ({ maxBodyBytes }: { maxBodyBytes: number }) =>
             invalid_json: true,
             payload_too_large: `The limit is ${maxBodyBytes} bytes.`,
             unsupported_media_type: "It must be application/json.",
-            kafka_unavailable: true,
+            kafka_unavailable: "The purchase was certainly not made.",
+            outcome_unknown: "The purchase may have been made; the message names its id.",
           },
         },
       },

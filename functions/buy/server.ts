@@ -1,4 +1,5 @@
 import {
+  anyBrokerListening,
   connectInBackground,
   createAdmin,
   createKafka,
@@ -10,6 +11,7 @@ import { errorFields } from "../shared/logging.ts";
 import { runFunction } from "../shared/server.ts";
 import { createApp } from "./app.ts";
 import { configSchema } from "./config.ts";
+import { deliveryTimeoutMs } from "./outcome.ts";
 
 await runFunction("buy", configSchema, async ({ config, logger, registry, ready }) => {
   const kafka = createKafka(config, "buy", logger);
@@ -19,7 +21,8 @@ await runFunction("buy", configSchema, async ({ config, logger, registry, ready 
   // Serve at once (liveness answers); /readyz waits for the producer. Should Kafka go away later,
   // /buy is a 503 and /health says so.
   const producer = connectInBackground(
-    () => createProducer(kafka, { timeoutMs: config.KAFKA_TIMEOUT_MS }),
+    // The client times a record out before the request's deadline (./outcome.ts says why).
+    () => createProducer(kafka, { timeoutMs: deliveryTimeoutMs(config.KAFKA_TIMEOUT_MS) }),
     brokers,
     onError("producer"),
   );
@@ -36,6 +39,7 @@ await runFunction("buy", configSchema, async ({ config, logger, registry, ready 
       listTopics: (options?: { timeout?: number }) =>
         admin.get()?.listTopics(options) ?? Promise.reject(new NotConnectedError()),
     },
+    brokersListening: () => anyBrokerListening(brokers, 500),
     topic: config.KAFKA_TOPIC,
     timeoutMs: config.KAFKA_TIMEOUT_MS,
     corsOrigins: config.CORS_ORIGINS,

@@ -85,6 +85,13 @@ export const ERROR_CATALOG = {
     headers: RETRY,
   },
   gateway_timeout: { status: 504, meaning: "The service behind this one did not answer in time." },
+  // Not 503: a 503 says "not done, retry", and a client retrying a purchase that was made buys twice.
+  outcome_unknown: {
+    status: 504,
+    meaning:
+      "Kafka did not confirm the purchase in time and it may have been made: retry with the same `Idempotency-Key` (the same purchase), or look it up before buying again.",
+    headers: RETRY,
+  },
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

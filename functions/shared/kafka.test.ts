@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import Kafka from "@confluentinc/kafka-javascript";
 import { unique } from "../../harness/names.ts";
 import { testConfig } from "../../harness/stack.ts";
 import { freshTopic, readRecords } from "../../harness/topics.ts";
@@ -44,6 +46,42 @@ describe("kafka (real broker)", () => {
       assert.equal(meta[0]?.partitions.length, 3);
     } finally {
       await admin.disconnect();
+    }
+  });
+
+  test("When partitions are added to a topic, then the producer writes to a new one within a few metadata refreshes", async () => {
+    const refreshMs = 500;
+    const topic = await freshTopic("grow", 1);
+    const producer = createProducer(createKafka(testConfig(), unique("p")), {
+      timeoutMs: 5000,
+      metadataRefreshMs: refreshMs,
+    });
+    await producer.connect();
+    const admin = Kafka.AdminClient.create({
+      "bootstrap.servers": testConfig().KAFKA_BOOTSTRAP_SERVERS.join(","),
+    });
+    try {
+      await producer.send({ topic, messages: [{ key: "k", value: "before" }] });
+      await new Promise<void>((resolve, reject) =>
+        admin.createPartitions(topic, 3, 10_000, (err) => (err ? reject(err) : resolve())),
+      );
+      // Counted in refresh intervals, not milliseconds: each round sends 20 keys (with 3
+      // partitions, all 20 on partition 0 has odds 3^-20 once the producer knows of the others).
+      let rounds = 0;
+      let partitions = new Set<number>();
+      for (; rounds < 10 && partitions.size < 2; rounds++) {
+        await sleep(refreshMs);
+        const messages = Array.from({ length: 20 }, (_, i) => ({
+          key: `user-${rounds}-${i}`,
+          value: "after",
+        }));
+        const metas = await producer.send({ topic, messages });
+        partitions = new Set(metas.map((m) => m.partition));
+      }
+      assert.ok(partitions.size >= 2, `still only partition 0 after ${rounds} refresh intervals`);
+    } finally {
+      admin.disconnect();
+      await producer.disconnect();
     }
   });
 });

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Component } from "../process.ts";
 import { stack } from "../stack.ts";
 import type { System } from "../system.ts";
+import { hungBrokerKeyless } from "./hung-broker.ts";
 
 export interface FaultContext {
   system: System;
@@ -21,6 +22,10 @@ export interface Injected {
   restoredAt: number;
   /** Exit code of a process stopped with SIGTERM (0 = graceful). */
   exitCode?: number | null;
+  /** Stored purchases the fault made and judged itself (by `checks`): left out of the others. */
+  ownIds?: string[];
+  /** The fault's own verdicts, reported with the campaign's. */
+  checks?: { name: string; ok: boolean; detail: string }[];
 }
 
 export interface Fault {
@@ -80,6 +85,7 @@ export const longOutageSchedule = (): { at: number; fault: Fault }[] => [
   { at: 0.14, fault: restartBroker() },
   { at: 0.24, fault: killPersist() },
   { at: 0.3, fault: terminateBuy() },
+  { at: 0.34, fault: hungBrokerKeyless() },
   { at: 0.38, fault: stopDatabase() },
 ];
 

@@ -82,7 +82,9 @@ async function buyOnce(url: string, p: TrackedPurchase, timeoutMs: number): Prom
   if (res.status === 202 && json && typeof body?.purchase?.id === "string") {
     return { kind: "accepted", id: body.purchase.id };
   }
-  if (res.status === 503 && json && typeof body?.error === "string" && typeof body?.message === "string") {
+  // 504 outcome_unknown: the purchase may have been made; this client has a key, so it retries with it.
+  const refusal = res.status === 503 || (res.status === 504 && body?.error === "outcome_unknown");
+  if (refusal && json && typeof body?.error === "string" && typeof body?.message === "string") {
     return { kind: "refused", error: body.error, retryAfter: res.headers.get("retry-after") };
   }
   return { kind: "bad", status: res.status, body: text.slice(0, 300) };

@@ -1,5 +1,6 @@
 // Judges a finished campaign from its records alone: what the clients were told, what the database
 // holds, what the dead-letter topic holds, and when each fault was over. Pure: no I/O.
+import { ERROR_CATALOG, type ErrorCode } from "../../functions/shared/errors.ts";
 import type { Injected } from "./faults.ts";
 import type { Attempt, TrackedPurchase } from "./load.ts";
 
@@ -60,7 +61,10 @@ const tally = (keys: string[]) => {
 const min = (xs: number[]) => (xs.length ? Math.min(...xs) : null);
 
 export function verify(input: VerifyInput) {
-  const { purchases, docs, epoch } = input;
+  const { purchases, epoch } = input;
+  // Purchases a fault made with clients of its own are judged by that fault (Injected.checks).
+  const owned = new Set(input.faults.flatMap((f) => f.ownIds ?? []));
+  const docs = input.docs.filter((d) => !owned.has(d._id));
   const attempts = purchases.flatMap((p) => p.attempts);
   const accepted = purchases.filter((p) => p.acceptedId !== undefined);
   const acceptedIds = new Set(accepted.map((p) => p.acceptedId as string));
@@ -157,6 +161,7 @@ export function verify(input: VerifyInput) {
       faults.every((f) => f.exitCode === undefined || f.exitCode === 0),
       faults.flatMap((f) => (f.exitCode === undefined ? [] : [`${f.name}: exit ${f.exitCode}`])).join(", "),
     ),
+    ...input.faults.flatMap((f) => f.checks ?? []),
   ];
 
   return {
@@ -198,7 +203,8 @@ export function verify(input: VerifyInput) {
 }
 
 function answerOf({ result }: Attempt) {
-  if (result.kind === "refused") return `503 ${result.error}`;
+  if (result.kind === "refused")
+    return `${ERROR_CATALOG[result.error as ErrorCode]?.status ?? 503} ${result.error}`;
   if (result.kind === "bad") return String(result.status);
   return result.kind;
 }
