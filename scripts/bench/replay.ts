@@ -66,18 +66,15 @@ export async function replayFigure(ctx: BenchContext): Promise<Omit<FigureResult
       ctx.say(`GIN index ${gin.index} created in ${Math.round(performance.now() - t1)} ms`);
     } else {
       notes.push(
-        "replay: not the local stack's FerretDB, so no baseline without an index (MongoDB's _id index serves findOne)",
+        "not the local stack's FerretDB, so no baseline without an index (MongoDB's _id index serves findOne)",
       );
     }
     const ours = await pass(all, "duplicate", REPLAY_LIMIT_MS);
     ctx.say(`replayed ${n} with it: ${ours.rate} events/s`);
-    if (ours.events < n)
-      notes.push(`replay: ${ours.events} of ${n} replayed within ${REPLAY_LIMIT_MS / 1000} s`);
+    if (ours.events < n) notes.push(`${ours.events} of ${n} replayed within ${REPLAY_LIMIT_MS / 1000} s`);
     for (const [what, p] of Object.entries({ baseline, ours }))
       if (p?.unexpected)
-        notes.push(
-          `replay: ${p.unexpected} unexpected answers in the ${what} pass, e.g. ${p.firstUnexpected}`,
-        );
+        notes.push(`${p.unexpected} unexpected answers in the ${what} pass, e.g. ${p.firstUnexpected}`);
     return {
       rows: [
         row({
