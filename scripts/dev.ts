@@ -36,9 +36,9 @@ const system = await startSystem({
     }
   },
 });
-// FerretDB's own indexes cannot serve the history filter (README, Performance: Read) nor the
-// findOne({_id}) that settles each collided insert (a mass redelivery); on the local stack's
-// database GIN indexes in PostgreSQL can. purchase-persist is ready, so the table exists.
+// FerretDB's own indexes cannot serve the history filter (docs/performance.md#why-targets-are-missed, "Read"); on the local
+// stack's database a GIN index in PostgreSQL can. purchase-persist is ready, so the table exists.
+// The same for the findOne({_id}) that settles each collided insert of a mass redelivery.
 const { MONGODB_URI } = systemConfig({ ...process.env, LOG_LEVEL: "silent" });
 const pg = localPostgres(MONGODB_URI);
 if (pg) {

@@ -1,5 +1,5 @@
 // MongoDB client factory and the purchases collection with its indexes. Only operations that both
-// MongoDB and FerretDB 1.24 support are used anywhere in the project (README, The local stack).
+// MongoDB and FerretDB 1.24 support are used anywhere in the project (docs/design-notes.md).
 import { type Collection, MongoClient, MongoServerError } from "mongodb";
 import type { Variables } from "./config.ts";
 import type { PurchaseDoc } from "./purchase.ts";
