@@ -3,7 +3,7 @@
 // listens, restarts any of them that dies (harness/supervisor.ts), with --monitoring starts a
 // Prometheus that scrapes them (harness/prometheus.ts), and stops them all on Ctrl-C.
 import { systemConfig } from "../functions/shared/config.ts";
-import { ensureUserIdGin, localPostgres } from "../harness/ferretdb-index.ts";
+import { ensureLocalGins, localPostgres } from "../harness/ferretdb-index.ts";
 import { startLocalPrometheus } from "../harness/prometheus.ts";
 import { formatEvent, supervise } from "../harness/supervisor.ts";
 import { startSystem } from "../harness/system.ts";
@@ -38,15 +38,18 @@ const system = await startSystem({
 });
 // FerretDB's own indexes cannot serve the history filter (docs/performance.md#why-targets-are-missed, "Read"); on the local
 // stack's database a GIN index in PostgreSQL can. purchase-persist is ready, so the table exists.
+// The same for the findOne({_id}) that settles each collided insert of a mass redelivery.
 const { MONGODB_URI } = systemConfig({ ...process.env, LOG_LEVEL: "silent" });
 const pg = localPostgres(MONGODB_URI);
 if (pg) {
   try {
     const db = new URL(MONGODB_URI).pathname.slice(1) || "purchases";
-    const gin = ensureUserIdGin(pg, db);
-    if (gin.created) console.log(`history reads: created ${gin.index} (GIN on user_id) in PostgreSQL`);
+    for (const gin of ensureLocalGins(pg, db))
+      if (gin.created) console.log(`local store: created the GIN index ${gin.index} in PostgreSQL`);
   } catch (err) {
-    console.log(`history reads: no GIN index (${(err as Error).message}); reads scan the collection`);
+    console.log(
+      `local store: no GIN indexes (${(err as Error).message}); history reads and redeliveries scan the collection`,
+    );
   }
 }
 const prometheus = process.argv.includes("--monitoring")

@@ -11,13 +11,14 @@ import {
   type UserPurchasesSchema,
 } from "../shared/api-schemas.ts";
 import { type BaseDeps, createBaseApp } from "../shared/app.ts";
-import { Errors, parseOr400 } from "../shared/errors.ts";
+import { onError, parseOr400 } from "../shared/errors.ts";
 import { cachedProbe } from "../shared/health.ts";
 import { serviceInfo } from "../shared/info.ts";
-import { isUnavailable, ping } from "../shared/mongo.ts";
+import { ping } from "../shared/mongo.ts";
 import { serveDocs } from "../shared/openapi.ts";
 import { ApiQuerySchema, decodeCursor, HistoryQuerySchema } from "../shared/paging.ts";
 import { type PurchaseDoc, toApi } from "../shared/purchase.ts";
+import { storeCall, withStoreFailures } from "../shared/store-failure.ts";
 import { userPage, userStats } from "./history-queries.ts";
 import type { GroupState } from "./lag.ts";
 import { managementApiDocument } from "./openapi.ts";
@@ -34,16 +35,11 @@ export function createApp(deps: CustomerManagementDeps) {
   const { collection } = deps;
   const dbUp = cachedProbe(() => ping(deps.client, Math.min(deps.timeoutMs, 2000)));
   const app = createBaseApp(deps);
-
-  // A database that is down is a 503 the caller may retry, never a 500.
-  const db = async <T>(work: () => Promise<T>): Promise<T> => {
-    try {
-      return await work();
-    } catch (err) {
-      if (isUnavailable(err)) throw Errors.databaseUnavailable("the database is unreachable; retry later");
-      throw err;
-    }
-  };
+  // A database that is down, hung or failing over is a 503 the caller may retry, never a 500, and
+  // within timeoutMs: before user-purchases gives up on us (UPSTREAM_TIMEOUT_MS is longer), so
+  // that its caller gets the retryable 503 too, not a 504.
+  app.onError(withStoreFailures(onError(deps.logger)));
+  const db = <T>(work: (signal: AbortSignal) => Promise<T>) => storeCall(work, deps.timeoutMs);
 
   app.get("/", (c) =>
     c.json(
@@ -73,8 +69,11 @@ export function createApp(deps: CustomerManagementDeps) {
     const query = parseOr400(HistoryQuerySchema, c.req.query(), "query");
     // The schema admits only the cursor's pattern, and every such string is a position.
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    const [page, stats] = await db(() =>
-      Promise.all([userPage(collection, userId, query.limit, after), userStats(collection, userId)]),
+    const [page, stats] = await db((signal) =>
+      Promise.all([
+        userPage(collection, userId, query.limit, after, signal),
+        userStats(collection, userId, signal),
+      ]),
     );
     const body: History = {
       user_id: userId,
@@ -88,14 +87,14 @@ export function createApp(deps: CustomerManagementDeps) {
   app.get("/api/purchases/:userId", async (c) => {
     const { userId } = parseOr400(ApiUserPathSchema, c.req.param(), "path");
     const { limit } = parseOr400(ApiQuerySchema, c.req.query(), "query");
-    const page = await db(() => userPage(collection, userId, limit));
+    const page = await db((signal) => userPage(collection, userId, limit, undefined, signal));
     const body: v.InferOutput<typeof UserPurchasesSchema> = { purchases: page.purchases, userId };
     return c.json(body);
   });
 
   app.get("/api/purchases", async (c) => {
     const { limit } = parseOr400(ApiQuerySchema, c.req.query(), "query");
-    const docs = await db(() => collection.find({}, { limit }).toArray());
+    const docs = await db((signal) => collection.find({}, { limit, signal }).toArray());
     const body: v.InferOutput<typeof AllPurchasesSchema> = { purchases: docs.map(toApi), count: docs.length };
     return c.json(body);
   });

@@ -6,14 +6,18 @@ import type { Stats } from "../shared/api-schemas.ts";
 import { type Cursor, encodeCursor } from "../shared/paging.ts";
 import { fromCents, type PurchaseDoc, toApi } from "../shared/purchase.ts";
 
-export async function userStats(collection: Collection<PurchaseDoc>, userId: string): Promise<Stats> {
+export async function userStats(
+  collection: Collection<PurchaseDoc>,
+  userId: string,
+  signal?: AbortSignal,
+): Promise<Stats> {
   // One pass over the user's purchases instead of one aggregate per figure: FerretDB 1.24 answers
   // every filtered query with a collection scan (and computes only the first accumulator of a
   // $group correctly), so nine scans per history read would starve its writes. On MongoDB this is
   // one index range scan over the user's (small) projected documents.
   const docs = collection.find(
     { user_id: userId },
-    { projection: { _id: 1, item_name: 1, price_cents: 1, timestamp: 1 } },
+    { projection: { _id: 1, item_name: 1, price_cents: 1, timestamp: 1 }, ...(signal ? { signal } : {}) },
   );
   let count = 0;
   let cents = 0;
@@ -56,6 +60,7 @@ export async function userPage(
   userId: string,
   limit: number,
   after?: Cursor,
+  signal?: AbortSignal,
 ) {
   const filter: Filter<PurchaseDoc> = { user_id: userId };
   if (after) {
@@ -65,7 +70,7 @@ export async function userPage(
     ];
   }
   const docs = await collection
-    .find(filter, { sort: { timestamp: -1, _id: -1 }, limit: limit + 1 })
+    .find(filter, { sort: { timestamp: -1, _id: -1 }, limit: limit + 1, ...(signal ? { signal } : {}) })
     .toArray();
   const page = docs.slice(0, limit);
   const lastDoc = page[page.length - 1];

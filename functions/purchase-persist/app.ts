@@ -11,12 +11,13 @@ import type { Collection, MongoClient } from "mongodb";
 import { Counter, Histogram } from "prom-client";
 import { type BaseDeps, createBaseApp } from "../shared/app.ts";
 import { decodeUtf8, readBody } from "../shared/body.ts";
-import { AppError, Errors } from "../shared/errors.ts";
+import { AppError, Errors, onError } from "../shared/errors.ts";
 import { cachedProbe } from "../shared/health.ts";
 import { serviceInfo } from "../shared/info.ts";
 import { errorFields } from "../shared/logging.ts";
 import { ping } from "../shared/mongo.ts";
 import type { PurchaseDoc } from "../shared/purchase.ts";
+import { withStoreFailures } from "../shared/store-failure.ts";
 import { createBatcher, type WriteOutcome } from "./batcher.ts";
 import { declaredAttributes, repeatedAttributeHeaders, toPurchaseDoc } from "./event.ts";
 import { conflictError } from "./identity.ts";
@@ -87,6 +88,8 @@ export function createApp(deps: PersistDeps) {
   };
 
   const app = createBaseApp(deps);
+  // Every write failure below is already a 503; this holds for any store call a route adds.
+  app.onError(withStoreFailures(onError(logger)));
   app.get("/", (c) =>
     c.json(
       serviceInfo("purchase-persist", "KafkaSource sink: stores purchase CloudEvents", [

@@ -1,8 +1,10 @@
 // MongoDB client factory and the purchases collection with its indexes. Only operations that both
 // MongoDB and FerretDB 1.24 support are used anywhere in the project (docs/design-notes.md).
-import { type Collection, MongoClient, MongoError, MongoServerError } from "mongodb";
+import { type Collection, MongoClient, MongoServerError } from "mongodb";
 import type { Variables } from "./config.ts";
 import type { PurchaseDoc } from "./purchase.ts";
+import { isStoreUnavailable } from "./store-failure.ts";
+import { withTimeout } from "./timeout.ts";
 
 const DEFAULT_DB = "purchases";
 const COLLECTION = "purchases";
@@ -53,15 +55,20 @@ export async function ensureIndexes(collection: Collection<PurchaseDoc>) {
 export const isDuplicateKey = (err: unknown) => err instanceof MongoServerError && err.code === 11000;
 
 /** Errors that mean "the database is not reachable right now": retry later, not a bad request. */
-export function isUnavailable(err: unknown): boolean {
-  if (!(err instanceof MongoError)) return false;
-  if (err instanceof MongoServerError) return false;
-  return true;
-}
+export const isUnavailable = isStoreUnavailable;
 
+/**
+ * True when the database answers a ping within `timeoutMs`. Bounded as a whole: the signal lets the
+ * driver abandon the command, and the race answers even when the driver waits where it does not
+ * look at the signal (a pool whose connections all hang in a hung PostgreSQL): a probe took 12 s
+ * (the socket timeout) there. FerretDB's ping asks PostgreSQL too, so it sees PostgreSQL down.
+ */
 export async function ping(client: MongoClient, timeoutMs: number): Promise<boolean> {
   try {
-    await client.db("admin").command({ ping: 1 }, { timeoutMS: timeoutMs });
+    await withTimeout(
+      client.db("admin").command({ ping: 1 }, { signal: AbortSignal.timeout(timeoutMs) }),
+      timeoutMs,
+    );
     return true;
   } catch {
     return false;

@@ -1,6 +1,7 @@
 // The faults of the campaign, each injected into a running system and undone: the component (or the
 // broker, or the database) is back when `inject` resolves. Times are on the campaign clock.
 import { setTimeout as sleep } from "node:timers/promises";
+import { hangPostgres } from "../postgres-faults.ts";
 import type { Component } from "../process.ts";
 import { stack } from "../stack.ts";
 import type { System } from "../system.ts";
@@ -75,8 +76,26 @@ const stopDatabase = (): Fault => ({
 });
 
 /**
- * `npm run test:faults`: the same faults, the database outage last and long (3 minutes by default;
- * an outage under 10 minutes dead-letters nothing). The load must outlast it, so that the
+ * PostgreSQL hung behind a running FerretDB (SIGSTOP, resumed after `ms`): the store neither answers
+ * nor refuses, so every call waits for its own bound (issue 24: /health took 12 s). Local stack only.
+ */
+const hangDatabase = (ms: number): Fault => ({
+  name: `hang database (SIGSTOP PostgreSQL) for ${ms / 1000} s`,
+  inject: async ({ clock }) => {
+    const injectedAt = clock();
+    const resume = hangPostgres();
+    try {
+      await sleep(ms);
+    } finally {
+      resume();
+    }
+    return { injectedAt, restoredAt: clock() };
+  },
+});
+
+/**
+ * `npm run test:faults`: the same faults, PostgreSQL hung for 20 s, the database outage last and
+ * long (3 minutes by default; an outage under 10 minutes dead-letters nothing). The load must outlast it, so that the
  * report sees ingest and storage resume: at 0.38 of 48k purchases at 120/s (400 s), a 180 s outage
  * ends at about 330 s.
  */
@@ -85,7 +104,8 @@ export const longOutageSchedule = (): { at: number; fault: Fault }[] => [
   { at: 0.14, fault: restartBroker() },
   { at: 0.24, fault: killPersist() },
   { at: 0.3, fault: terminateBuy() },
-  { at: 0.34, fault: hungBrokerKeyless() },
+  { at: 0.32, fault: hungBrokerKeyless() },
+  { at: 0.34, fault: hangDatabase(20_000) },
   { at: 0.38, fault: stopDatabase() },
 ];
 
