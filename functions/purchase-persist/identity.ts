@@ -90,7 +90,7 @@ export function conflictError(stored: PurchaseDoc, diff: Difference[]) {
   const message =
     `stored purchase ${stored._id} holds this event's identity but is a different purchase ` +
     `(${diff.map((d) => d.field).join(", ")} differ); this event is not stored ` +
-    "(README: Dead letters, identity conflicts)";
+    "(docs/operations.md#dead-letters)";
   return Errors.identityConflict(message, [
     ...diff,
     { field: "stored", message: JSON.stringify(toApi(stored)) },
