@@ -109,7 +109,7 @@ export const ERROR_CATALOG = {
   identity_provider_unavailable: {
     status: 503,
     meaning: "The token's signing key is not cached and the identity provider cannot be reached; retry.",
-    headers: { "Retry-After": "5" },
+    headers: RETRY,
   },
   gateway_timeout: { status: 504, meaning: "The service behind this one did not answer in time." },
 } as const satisfies Record<string, CatalogEntry>;
