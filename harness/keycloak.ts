@@ -9,6 +9,7 @@
 // (its `action`), which Keycloak's default theme has kept for years; if it changes, this fails
 // saying so.
 import { createHash, randomBytes } from "node:crypto";
+import { stack } from "./stack.ts";
 
 /** The test shoppers of the realm file, with their fixed ids and passwords (local only). */
 export const SHOPPERS = {
@@ -159,3 +160,33 @@ export async function adminApi(path: string, init: RequestInit = {}, env = proce
     throw new Error(`admin API ${init.method ?? "GET"} ${path}: ${res.status} ${await res.text()}`);
   return res;
 }
+
+/** Stops or starts the local Keycloak (scripts/stack.sh), for the tests that take it down. */
+export const stopKeycloak = () => stack("stop", "keycloak");
+export const startKeycloak = () => stack("start", "keycloak");
+
+/** Adds an RSA signing key of a higher priority than every other: Keycloak signs with it from now on. */
+export async function rotateSigningKey(name: string): Promise<{ componentId: string }> {
+  const realm = (await (await adminApi("")).json()) as { id: string };
+  const res = await adminApi("/components", {
+    method: "POST",
+    body: JSON.stringify({
+      name,
+      providerId: "rsa-generated",
+      providerType: "org.keycloak.keys.KeyProvider",
+      parentId: realm.id,
+      config: {
+        priority: [String(Date.now() % 1_000_000_000)],
+        enabled: ["true"],
+        active: ["true"],
+        algorithm: ["RS256"],
+      },
+    }),
+  });
+  const componentId = res.headers.get("location")?.split("/").pop();
+  if (!componentId) throw new Error("Keycloak did not say where the new key provider is");
+  return { componentId };
+}
+
+export const removeKeyProvider = (componentId: string) =>
+  adminApi(`/components/${componentId}`, { method: "DELETE" });

@@ -43,7 +43,10 @@ const isFetchFailure = (err: unknown) =>
   (err instanceof errors.JOSEError && err.code === errors.JOSEError.code); // non-200, not JSON
 
 export function createKeySource(opts: KeySourceOptions): KeySource {
-  const { timeoutMs, cooldownMs = 30_000, cacheMaxAgeMs = 600_000 } = opts;
+  // 5 s, not jose's 30 s: the cooldown is also how long a token signed by a key the issuer has just
+  // started using is refused (401) after our last fetch; one fetch per 5 s bounds the load that
+  // tokens with made-up kids can put on the issuer all the same.
+  const { timeoutMs, cooldownMs = 5_000, cacheMaxAgeMs = 600_000 } = opts;
   let remote: ReturnType<typeof createRemoteJWKSet> | undefined;
   let last: { keys: JSONWebKeySet; local: ReturnType<typeof createLocalJWKSet> } | undefined;
   let downUntil = 0;
