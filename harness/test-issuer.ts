@@ -1,6 +1,7 @@
 // A small token issuer for the unit-tier auth tests and the bench: key pairs made with jose, its
 // discovery document and JWKS served over real HTTP by node:http on 127.0.0.1 port 0, and access
 // tokens signed on demand (any claim or header overridable, to make the bad ones).
+import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -93,6 +94,7 @@ export async function startTestIssuer(keys: SigningKey[]): Promise<TestIssuer> {
         preferred_username: "alice",
         scope: "openid purchases:read purchases:write",
         typ: "Bearer",
+        jti: randomUUID(), // every token distinct, as an issuer's are
         iat: now,
         exp: now + 300,
         ...claims,
