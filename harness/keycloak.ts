@@ -23,6 +23,9 @@ export const SERVICE_CLIENT = { id: "purchases-service", secret: "purchases-serv
 /** The service account's user id (the realm file fixes it): the `sub` of client-credentials tokens. */
 export const SERVICE_SUBJECT = "5e7a0c31-9b2d-4e6f-8a14-5e5e1ce00001";
 const REDIRECT_URI = "http://localhost:8080/";
+// A Keycloak that has just started answers its first login page and first token requests slowly
+// (JIT compilation, the login theme's templates): over 10 s on a loaded 2-core machine.
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export const keycloakUrl = (env = process.env) => `http://127.0.0.1:${env.STACK_KEYCLOAK_PORT ?? "8180"}`;
 /** The issuer of the local realm: the AUTH_ISSUER the functions verify against. */
@@ -35,7 +38,7 @@ async function tokenRequest(issuer: string, fields: Record<string, string>): Pro
   const res = await fetch(`${issuer}/protocol/openid-connect/token`, {
     method: "POST",
     body: form(fields),
-    signal: AbortSignal.timeout(10_000),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   const body = (await res.json().catch(() => ({}))) as TokenResponse & {
     error?: string;
@@ -99,7 +102,7 @@ export async function userTokens(
     code_challenge_method: "S256",
   }))
     auth.searchParams.set(k, v);
-  const page = await fetch(auth, { redirect: "manual", signal: AbortSignal.timeout(10_000) });
+  const page = await fetch(auth, { redirect: "manual", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   jar.take(page);
   const html = await page.text();
   const action = /<form[^>]*\bid="kc-form-login"[^>]*\baction="([^"]+)"/.exec(html)?.[1];
@@ -110,7 +113,7 @@ export async function userTokens(
     body: form({ username, password, credentialId: "" }),
     headers: { Cookie: jar.header() },
     redirect: "manual",
-    signal: AbortSignal.timeout(10_000),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   const location = login.headers.get("location");
   if (login.status !== 302 || !location?.startsWith(REDIRECT_URI))
@@ -154,7 +157,7 @@ export async function adminApi(path: string, init: RequestInit = {}, env = proce
       "Content-Type": "application/json",
       ...init.headers,
     },
-    signal: AbortSignal.timeout(15_000),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   if (!res.ok)
     throw new Error(`admin API ${init.method ?? "GET"} ${path}: ${res.status} ${await res.text()}`);

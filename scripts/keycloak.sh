@@ -97,7 +97,11 @@ keycloak_prepare_home() {
 start_keycloak() {
   local pid jh t0
   note_stale keycloak
-  if pid="$(live_pid keycloak)"; then echo "keycloak: already running on $(keycloak_url) (pid $pid), reusing it"; return; fi
+  if pid="$(live_pid keycloak)"; then
+    echo "keycloak: already running on $(keycloak_url) (pid $pid), reusing it"
+    keycloak_print_users
+    return
+  fi
   provision keycloak
   jh="$(keycloak_java_home)"
   check_port_free "$KEYCLOAK_PORT" STACK_KEYCLOAK_PORT
