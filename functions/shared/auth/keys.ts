@@ -66,15 +66,29 @@ export function createKeySource(opts: KeySourceOptions): KeySource {
     }
   };
 
+  // One discovery at a time: the requests that arrive while it runs wait for the same answer.
+  let discovering: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+  const remoteSet = async () => {
+    if (remote) return remote;
+    discovering ??= jwksUrl()
+      .then((url) => {
+        remote = createRemoteJWKSet(new URL(url), {
+          timeoutDuration: timeoutMs,
+          cooldownDuration: cooldownMs,
+          cacheMaxAge: cacheMaxAgeMs,
+        });
+        return remote;
+      })
+      .finally(() => {
+        discovering = undefined;
+      });
+    return discovering;
+  };
+
   const getKey = async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
     if (Date.now() < downUntil) return fromLastKeys(header, token);
     try {
-      remote ??= createRemoteJWKSet(new URL(await jwksUrl()), {
-        timeoutDuration: timeoutMs,
-        cooldownDuration: cooldownMs,
-        cacheMaxAge: cacheMaxAgeMs,
-      });
-      return await remote(header, token);
+      return await (await remoteSet())(header, token);
     } catch (err) {
       if (!isFetchFailure(err)) throw err;
       downUntil = Date.now() + cooldownMs;
@@ -85,12 +99,7 @@ export function createKeySource(opts: KeySourceOptions): KeySource {
 
   const warm = async () => {
     try {
-      remote ??= createRemoteJWKSet(new URL(await jwksUrl()), {
-        timeoutDuration: timeoutMs,
-        cooldownDuration: cooldownMs,
-        cacheMaxAge: cacheMaxAgeMs,
-      });
-      await remote.reload();
+      await (await remoteSet()).reload();
     } catch (err) {
       throw isFetchFailure(err)
         ? new IssuerUnavailable("cannot fetch the issuer's keys", { cause: err })

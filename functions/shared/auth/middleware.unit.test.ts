@@ -251,6 +251,16 @@ describe("issuer down", () => {
     await issuer.close();
   });
 
+  test("When many first requests arrive at once, then the issuer is asked once", async () => {
+    const issuer = await startTestIssuer([await makeKey("k1")]);
+    const { app: fresh } = appFor(configFor(issuer));
+    const tokens = await Promise.all(Array.from({ length: 20 }, () => issuer.sign()));
+    const answers = await Promise.all(tokens.map((t) => fresh.request("/me", bearer(t))));
+    assert.deepEqual(new Set(answers.map((r) => r.status)), new Set([200]));
+    assert.equal(issuer.fetches(), 1);
+    await issuer.close();
+  });
+
   test("When keys rotate, then a new kid is fetched once and the old key verifies while still published", async () => {
     const issuer = await startTestIssuer([await makeKey("old")]);
     const { app: rot } = appFor(
