@@ -8,7 +8,8 @@
 # Skips everything already present; needs root (or sudo).
 set -euo pipefail
 pkgs=(zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev kcat prometheus chromium python3-venv postgresql
-  podman buildah runc mmdebstrap)
+  podman buildah runc mmdebstrap
+  unzip curl) # Keycloak: unpacking its distribution, its readiness check (scripts/keycloak.sh)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,7 +5,7 @@ stop_started_stack() {
   for s in "${stack_started[@]}"; do bash scripts/stack.sh stop "$s" || true; done
 }
 start_stack_for_this_run() {
-  for s in kafka mongo; do bash scripts/stack.sh running "$s" || stack_started+=("$s"); done
+  for s in kafka mongo keycloak; do bash scripts/stack.sh running "$s" || stack_started+=("$s"); done
   trap stop_started_stack EXIT
   echo "==> local stack"
   bash scripts/stack.sh start

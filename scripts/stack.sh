@@ -11,12 +11,14 @@
 # {user_id} query by decoding the whole collection in Go (330 ms at 4k documents, 8.5 s at 100k);
 # on PostgreSQL the filter runs in the database (4 ms and 80 ms), at the same insert rate.
 #
-#   stack.sh provision                 fetch/build what is missing (idempotent)
-#   stack.sh start [kafka|mongo]       provision + start (reuses a running service)
-#   stack.sh stop [kafka|mongo]        stop our processes
-#   stack.sh status                    one line per service
-#   stack.sh running kafka|mongo       exit 0 if our local process runs (silent)
-#   stack.sh logs kafka|mongo          last 50 log lines
+# Keycloak (the local identity provider, scripts/keycloak.sh) listens on STACK_KEYCLOAK_PORT (8180).
+#
+#   stack.sh provision                          fetch/build what is missing (idempotent)
+#   stack.sh start [kafka|mongo|keycloak]       provision + start (reuses a running service); all three in parallel
+#   stack.sh stop [kafka|mongo|keycloak]        stop our processes
+#   stack.sh status                             one line per service
+#   stack.sh running kafka|mongo|keycloak       exit 0 if our local process runs (silent)
+#   stack.sh logs kafka|mongo|keycloak          last 50 log lines
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,6 +39,8 @@ RUN="$LOCAL/run"
 LOGS="$LOCAL/logs"
 
 die() { echo "stack: $*" >&2; exit 1; }
+# shellcheck source=scripts/keycloak.sh
+source "$ROOT/scripts/keycloak.sh"
 log_cached() { [ -z "${VERBOSE:-}" ] || echo "[provision] $1: cached in $2"; }
 need() { command -v "$1" >/dev/null 2>&1 || die "'$1' not found: $2"; }
 
@@ -92,15 +96,15 @@ provision() { # $@: services to provision
   command -v flock >/dev/null && flock 9 # parallel provisions wait for each other
   local s
   for s in "$@"; do
-    case $s in kafka) provision_kafka ;; mongo) provision_ferretdb ;; esac
+    case $s in kafka) provision_kafka ;; mongo) provision_ferretdb ;; keycloak) provision_keycloak ;; esac
   done
   exec 9>&-
 }
 
 # ---------------------------------------------------------------- process helpers
 pidfile() { echo "$RUN/$1.pid"; }
-logfile() { case $1 in kafka) echo "$LOGS/kafka.log" ;; mongo) echo "$LOGS/ferretdb.log" ;; postgres) echo "$LOGS/postgres.log" ;; esac; }
-pattern() { case $1 in kafka) echo "kafka.Kafka" ;; mongo) echo "ferretdb" ;; postgres) echo "postgres" ;; esac; }
+logfile() { case $1 in kafka) echo "$LOGS/kafka.log" ;; mongo) echo "$LOGS/ferretdb.log" ;; postgres) echo "$LOGS/postgres.log" ;; keycloak) echo "$LOGS/keycloak.log" ;; esac; }
+pattern() { case $1 in kafka) echo "kafka.Kafka" ;; mongo) echo "ferretdb" ;; postgres) echo "postgres" ;; keycloak) echo "keycloak" ;; esac; }
 
 # Prints the pid of our running process for service $1; fails if none (stale pidfiles are removed).
 # PostgreSQL is followed by its own pid file, postmaster.pid in its data directory (first line: the
@@ -342,6 +346,7 @@ stop_service() {
 
 status_line() {
   local svc=$1 pid ext addr
+  if [ "$svc" = keycloak ]; then keycloak_status; return; fi
   addr="127.0.0.1:$KAFKA_PORT"; [ "$svc" = mongo ] && addr="mongodb://127.0.0.1:$MONGO_PORT"
   if ext="$("external_$svc")"; then echo "$svc: external $ext"
   elif pid="$(live_pid "$svc")"; then
@@ -360,18 +365,27 @@ usage() {
 }
 
 cmd="${1:-}"; arg="${2:-}"
-case $arg in "" | kafka | mongo) ;; *) usage ;; esac
-svcs=(kafka mongo); [ -n "$arg" ] && svcs=("$arg")
+case $arg in "" | kafka | mongo | keycloak) ;; *) usage ;; esac
+svcs=(kafka mongo keycloak); [ -n "$arg" ] && svcs=("$arg")
+
+# Starts the services in parallel (Keycloak's JVM takes longest); fails if any of them failed.
+start_all() {
+  local s pids=() failed=0 i=0
+  for s in "$@"; do "start_$s" & pids+=($!); done
+  for s in "$@"; do wait "${pids[$i]}" || { echo "stack: $s did not start" >&2; failed=1; }; i=$((i + 1)); done
+  return $failed
+}
+
 case $cmd in
-  provision) VERBOSE=1 provision kafka mongo; echo "[provision] cache: $CACHE" ;;
-  start) for s in "${svcs[@]}"; do "start_$s"; done ;;
+  provision) VERBOSE=1 provision kafka mongo keycloak; echo "[provision] cache: $CACHE" ;;
+  start) start_all "${svcs[@]}" ;;
   stop)
     for s in "${svcs[@]}"; do
       stop_service "$s"
       if [ "$s" = mongo ]; then stop_service postgres; fi
     done
     ;;
-  status) for s in kafka mongo; do status_line "$s"; done ;;
+  status) for s in kafka mongo keycloak; do status_line "$s"; done ;;
   running) [ -n "$arg" ] || usage; live_pid "$arg" >/dev/null ;;
   logs)
     [ -n "$arg" ] || usage

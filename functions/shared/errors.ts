@@ -8,6 +8,8 @@ import * as v from "valibot";
 import { errorFields, type Logger } from "./logging.ts";
 
 const RETRY = { "Retry-After": "1" };
+/** The realm every bearer challenge names (RFC 6750 section 3). */
+export const BEARER_CHALLENGE = 'Bearer realm="purchases"';
 
 interface CatalogEntry {
   status: ContentfulStatusCode;
@@ -42,6 +44,26 @@ export const ERROR_CATALOG = {
     meaning: "The event's purchase is invalid: a wrong type, a negative price, a day that does not exist.",
   },
   bad_request: { status: 400, meaning: "Another malformed request." },
+  // Authentication and authorization (RFC 6750 section 3.1; functions/shared/auth). The challenge
+  // of the 401s and the 403 for a scope carries the RFC's error code; the answer with no token
+  // carries none, as the RFC says.
+  missing_token: {
+    status: 401,
+    meaning: 'No bearer token; `WWW-Authenticate: Bearer realm="purchases"` says how to send one.',
+    headers: { "WWW-Authenticate": BEARER_CHALLENGE },
+  },
+  invalid_token: {
+    status: 401,
+    meaning:
+      "The bearer token is malformed, expired or not yet valid, badly signed, signed by an unknown key, from another issuer, for another audience, or not an access token.",
+    headers: { "WWW-Authenticate": `${BEARER_CHALLENGE}, error="invalid_token"` },
+  },
+  insufficient_scope: {
+    status: 403,
+    meaning: "The token lacks the scope the operation needs; `WWW-Authenticate` names it.",
+    headers: { "WWW-Authenticate": `${BEARER_CHALLENGE}, error="insufficient_scope"` },
+  },
+  forbidden: { status: 403, meaning: "The data belongs to another user than the token's." },
   not_found: { status: 404, meaning: "No route for this method and path." },
   method_not_allowed: {
     status: 405,
@@ -82,6 +104,11 @@ export const ERROR_CATALOG = {
     status: 503,
     meaning:
       "The function behind this path is not reachable right now (restarting, scaling from zero); retry.",
+    headers: RETRY,
+  },
+  identity_provider_unavailable: {
+    status: 503,
+    meaning: "The token's signing key is not cached and the identity provider cannot be reached; retry.",
     headers: RETRY,
   },
   gateway_timeout: { status: 504, meaning: "The service behind this one did not answer in time." },
