@@ -47,9 +47,10 @@ export function createDispatcher({ config, scheduler, consumer, deadLetter, metr
       event = toCloudEvent(record, config.source, config.ceOverrides);
       outcome = await deliver(event, sink, cancel);
     } catch (err) {
-      // mapping.ts is meant never to throw for any record; if it does, the record still moves on.
+      // Neither mapping.ts nor deliver() is meant to throw for any record (deliver's requestOf is
+      // where an unsendable event is told apart); should one still do, the record moves on.
       event = fallbackEvent(record, config.source);
-      const error = `its CloudEvent cannot be made: ${(err as Error).message}`;
+      const error = `it cannot be sent: ${(err as Error).message}`;
       outcome = { kind: "failed", failure: { error }, attempts: 0 };
     }
     metrics.latency.observe({ outcome: outcome.kind }, (performance.now() - started) / 1000);
