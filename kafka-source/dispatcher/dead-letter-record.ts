@@ -7,9 +7,8 @@
 // 2. identity: the event's attributes as ce_<name> headers that no original header carries already
 //    (for a record that was no binary-mode CloudEvent: its wrapping's id, source, type…), so that
 //    every dead letter is a binary-mode CloudEvent (docs/asyncapi.json) and a replay keeps its id;
-// 3. the failure: ce_knativeerrordest first (always there, so the last one marks where the failure
-//    part begins), the other knativeerror* extensions, and the record's knativekafkapartition and
-//    knativekafkaoffset on the source topic.
+// 3. the failure: the knativeerror* extensions (errorExtensions) and the record's
+//    knativekafkapartition and knativekafkaoffset on the source topic.
 import type { KafkaRecord, MappedEvent } from "./mapping.ts";
 
 export interface DeadLetterRecord {
@@ -19,7 +18,7 @@ export interface DeadLetterRecord {
 }
 
 const POSITION = ["knativekafkapartition", "knativekafkaoffset"];
-const BOUNDARY = "ce_knativeerrordest";
+const FAILURE = /^ce_knative(error|kafka)/;
 
 /** `failure`: errorExtensions' output (knativeerrordest first, as it builds it). */
 export function toDeadLetterRecord(
@@ -34,31 +33,31 @@ export function toDeadLetterRecord(
     if (POSITION.includes(name) || name in failure || carried.has(header)) continue;
     identity.push([header, Buffer.from(String(value))]);
   }
-  const failed: Record<string, string> = { knativeerrordest: failure.knativeerrordest ?? "", ...failure };
+  const failed: Record<string, string> = { ...failure };
   for (const name of POSITION) failed[name] = String(event.attributes[name] ?? "");
   const trailer = Object.entries(failed).map(([n, v]): [string, Buffer] => [`ce_${n}`, Buffer.from(v)]);
   return { key: record.key, value: record.value, headers: [...record.headers, ...identity, ...trailer] };
 }
 
 /**
- * A dead letter split at its failure part: `replayable` is the record to put back on the source
- * topic (the original plus its identity), `failure` the knativeerror* and knativekafka* values. A dead
- * letter from before the original was kept (the event's attributes, then knativeerror*) splits the
- * same way: its replayable part is the event as it was sent.
+ * A dead letter split into `replayable`, the record to put back on the source topic (every header
+ * but ce_knativeerror* and ce_knativekafka*: for ours, the original plus its identity), and
+ * `failure`, those values (the last of a name: ours come after any the original had). By name, not
+ * by position, so that it reads the same way a dead letter a KafkaSink wrote in the cluster (the
+ * event in binary mode, headers in its own order) and one from before the original was kept.
  */
 export function splitDeadLetter(letter: Pick<KafkaRecord, "key" | "value" | "headers">): {
   replayable: DeadLetterRecord;
   failure: Record<string, string>;
 } {
-  const at = letter.headers.findLastIndex(([name]) => name.toLowerCase() === BOUNDARY);
-  const end = at < 0 ? letter.headers.length : at;
   const failure: Record<string, string> = {};
-  for (const [name, value] of letter.headers.slice(end))
-    failure[name.slice(3).toLowerCase()] = value.toString();
-  return {
-    replayable: { key: letter.key, value: letter.value, headers: letter.headers.slice(0, end) },
-    failure,
-  };
+  const headers: Array<[string, Buffer]> = [];
+  for (const [name, value] of letter.headers) {
+    const lower = name.toLowerCase();
+    if (FAILURE.test(lower)) failure[lower.slice(3)] = value.toString();
+    else headers.push([name, value]);
+  }
+  return { replayable: { key: letter.key, value: letter.value, headers }, failure };
 }
 
 /**
