@@ -1,9 +1,9 @@
 // HTTP delivery of one event to a sink: binary content mode, one event per POST, the per-attempt
 // timeout, and KafkaSource's retry policy (see retry.ts). I/O lives here; the policy is pure.
-import http, { validateHeaderName, validateHeaderValue } from "node:http";
+import http from "node:http";
 import https from "node:https";
 import { urlToHttpOptions } from "node:url";
-import { percentEncode, toHttpBinary } from "./binding.ts";
+import { requestOf } from "./http-request.ts";
 import type { MappedEvent } from "./mapping.ts";
 import { backoffMs, ERROR_DATA_MAX_BYTES, type Failure, isRetryableStatus, sleep } from "./retry.ts";
 
@@ -41,7 +41,7 @@ export async function deliver(
   cancel: AbortSignal,
 ): Promise<DeliveryOutcome> {
   const sink = sinkOf(opts.url);
-  const built = requestOf(event, sink, opts);
+  const built = requestOf(event, sink.options, opts);
   if ("unsendable" in built) return { kind: "failed", failure: { error: built.unsendable }, attempts: 0 };
   const { request, body } = built;
   for (let retry = 0; ; retry++) {
@@ -71,58 +71,6 @@ type Attempt =
   | { status: number; response: http.IncomingMessage; body: Buffer }
   | { error: string }
   | { unsendable: string };
-
-/**
- * The one place that decides whether an event can go out as an HTTP request, before any attempt:
- * binding.ts writes it in binary mode (the SDK's checks), then each header must be what node:http
- * accepts (an RFC 9110 token as its name, no control characters in its value), the checks
- * http.request would otherwise throw from (ERR_INVALID_HTTP_TOKEN, ERR_INVALID_CHAR). Attribute names
- * and datacontenttype come from any producer, so such an event is no rare bug but input: it is a
- * permanent failure, dead-lettered at once, never retried and never left uncommitted.
- */
-function requestOf(
-  event: MappedEvent,
-  sink: Sink,
-  opts: SinkOptions,
-): { request: http.RequestOptions; body: Buffer | undefined } | { unsendable: string } {
-  let message: ReturnType<typeof toHttpBinary>;
-  try {
-    message = toHttpBinary(event);
-  } catch (err) {
-    return { unsendable: `its CloudEvent cannot be written in binary mode: ${(err as Error).message}` };
-  }
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers)) {
-    const problem = headerProblem(name, value);
-    if (!problem) headers[name] = value;
-    else if (!opts.lenient) return { unsendable: `it cannot be sent as HTTP: ${problem}` };
-    else if (!problem.startsWith("name")) headers[name] = percentEncode(value);
-  }
-  // The request's headers are built once per event, every attempt sends the same. eventing-kafka-
-  // broker sends `prefer` and `kn-namespace` on every dispatch as well.
-  Object.assign(headers, {
-    prefer: "reply",
-    "kn-namespace": opts.namespace,
-    "content-length": String(message.body?.length ?? 0),
-  });
-  return { request: { ...sink.options, headers }, body: message.body };
-}
-
-/** What node:http refuses in a header ("name ..." or "value ..."), or undefined when it is fine. */
-function headerProblem(name: string, value: string): string | undefined {
-  const shown = (text: string) => JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
-  try {
-    validateHeaderName(name);
-  } catch (err) {
-    return `name ${shown(name)} is no HTTP token (${(err as NodeJS.ErrnoException).code})`;
-  }
-  try {
-    validateHeaderValue(name, value);
-  } catch (err) {
-    return `value of header ${shown(name)} has a character HTTP cannot carry (${(err as NodeJS.ErrnoException).code})`;
-  }
-  return undefined;
-}
 
 /** An answer as a Failure: its headers as strings (repeated ones joined), only for answers that failed. */
 function toFailure(attempt: Exclude<Attempt, { unsendable: string }>): Failure {
