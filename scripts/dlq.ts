@@ -4,8 +4,9 @@
 //     the decoded knativeerrordata and a preview of the data. Reads from the beginning to the end
 //     offsets with a throwaway group id, commits nothing.
 //   node --import tsx scripts/dlq.ts replay <offset|partition:offset> [...] [--to purchases]
-//     produces the chosen dead letters to --to as binary-mode CloudEvents with their original id,
-//     source, type, data and key (without the knativeerror* extensions), so dedup by id still holds.
+//     produces the chosen dead letters' original records to --to (key, value bytes and headers as
+//     produced, plus the id a record that was no CloudEvent had; without the failure headers), so
+//     dedup by id still holds.
 //     --new-id gives each a new id instead (derived from its DLQ position; the old one kept as the
 //     extension originalid): the way out of a 422 identity_conflict (docs/operations.md#dead-letters).
 // Kafka: $KAFKA_BOOTSTRAP_SERVERS; defaults: --topic $KAFKA_DLQ_TOPIC, --to $KAFKA_TOPIC.
@@ -66,8 +67,8 @@ async function main(argv: string[]): Promise<number> {
       await producer.disconnect();
     }
     for (const [i, r] of chosen.entries()) {
-      const was = cmd.newId ? ` (was ${messages[i]?.headers.ce_originalid})` : "";
-      console.log(`replayed ${r.partition}:${r.offset} id=${messages[i]?.headers.ce_id}${was} to ${cmd.to}`);
+      const was = cmd.newId ? ` (was ${messages[i]?.originalId})` : "";
+      console.log(`replayed ${r.partition}:${r.offset} id=${messages[i]?.id}${was} to ${cmd.to}`);
     }
     return 0;
   } finally {

@@ -1,8 +1,8 @@
 // npm run test:faults: the full fault campaign. 48k purchases through
-// /buy while purchase-persist is SIGKILLed twice, the broker restarted, buy SIGTERMed, each
-// restarted, and the database stopped for 3 minutes (harness/faults/faults.ts longOutageSchedule); then
-// every 202 must be stored exactly once and nothing dead-lettered: the KafkaSource's retries
-// (kafka-source.yaml delivery) outlast the outage.
+// /buy while purchase-persist is SIGKILLed twice, the broker restarted, poison records written,
+// buy SIGTERMed, each restarted, and the database stopped for 3 minutes (harness/faults/faults.ts
+// longOutageSchedule); then every 202 must be stored exactly once, every poison record dead-lettered
+// and nothing else: the KafkaSource's retries (kafka-source.yaml delivery) outlast the outage.
 // Prints the report, writes it as JSON to bench-results/faults-<time>.json, exits 1 on a failed check.
 //
 //   node --import tsx scripts/faults.ts [--purchases 48000] [--concurrency 32] [--rate 120]

@@ -64,7 +64,9 @@ export const DeadLetterHeadersSchema = v.objectWithRest(
         v.string(),
         v.regex(/^[A-Za-z0-9+/]*={0,2}$/),
         v.maxLength(1368),
-        v.description("Base64 of the start (at most 1024 bytes) of the sink's last response body."),
+        v.description(
+          "Base64 of the start (at most 1024 bytes) of the sink's last response body; without a response, of the reason, naming the record's topic/partition@offset.",
+        ),
       ),
     ),
   },

@@ -112,7 +112,7 @@ export function asyncApiDocument(version = "0.1.0") {
           name: "deadLetter",
           title: "Dead letter",
           summary:
-            "The failed event as it was (its attributes as ce_* headers, its data as the value), with Knative's knativeerror* extensions.",
+            "The original record as produced (key, value bytes and headers, unchanged), then the failed event's attributes it lacks as ce_* headers, Knative's knativeerror* extensions and knativekafkapartition/knativekafkaoffset.",
           headers: schema(DeadLetterHeadersSchema),
           payload: { description: "The original record's value, unchanged (any bytes)." },
           bindings: { kafka: { key: schema(RecordKeySchema), bindingVersion: KAFKA_BINDING } },

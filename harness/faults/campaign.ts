@@ -11,6 +11,7 @@ import { recordCount } from "../topics.ts";
 import { defaultSchedule, type Fault, type Injected } from "./faults.ts";
 import { startLoad, startReads } from "./load.ts";
 import { cleanUp, drain, persistedTotal, saveLogs, waitForRecovery } from "./observe.ts";
+import { deadLetterPositions } from "./poison.ts";
 import { type CampaignReport, verify } from "./verify.ts";
 
 export interface CampaignOptions {
@@ -132,6 +133,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
       epoch,
       faults: injected,
       dlqRecords: await recordCount(dlq),
+      deadLetters: await deadLetterPositions(dlq),
       drained,
       loadMs: loadEnded - started,
       requestTimeoutMs: opts.requestTimeoutMs,

@@ -6,6 +6,7 @@ import type { Component } from "../process.ts";
 import { stack } from "../stack.ts";
 import type { System } from "../system.ts";
 import { hungBrokerKeyless } from "./hung-broker.ts";
+import { type Position, poisonRecords } from "./poison.ts";
 
 export interface FaultContext {
   system: System;
@@ -27,6 +28,8 @@ export interface Injected {
   ownIds?: string[];
   /** The fault's own verdicts, reported with the campaign's. */
   checks?: { name: string; ok: boolean; detail: string }[];
+  /** Records written that must be dead-lettered (poison.ts), by position on the topic. */
+  poisoned?: Position[];
 }
 
 export interface Fault {
@@ -102,6 +105,7 @@ const hangDatabase = (ms: number): Fault => ({
 export const longOutageSchedule = (): { at: number; fault: Fault }[] => [
   { at: 0.06, fault: killPersist() },
   { at: 0.14, fault: restartBroker() },
+  { at: 0.2, fault: poisonRecords() },
   { at: 0.24, fault: killPersist() },
   { at: 0.3, fault: terminateBuy() },
   { at: 0.32, fault: hungBrokerKeyless() },
@@ -109,10 +113,14 @@ export const longOutageSchedule = (): { at: number; fault: Fault }[] => [
   { at: 0.38, fault: stopDatabase() },
 ];
 
-/** The issue's schedule: persist killed twice, the broker restarted, the database stopped, buy SIGTERMed. */
+/**
+ * The issue's schedule: persist killed twice, the broker restarted, the database stopped, buy
+ * SIGTERMed; and poison records mid-load (issue 24).
+ */
 export const defaultSchedule = (): { at: number; fault: Fault }[] => [
   { at: 0.08, fault: killPersist() },
   { at: 0.2, fault: restartBroker() },
+  { at: 0.35, fault: poisonRecords() },
   { at: 0.45, fault: killPersist() },
   { at: 0.58, fault: stopDatabase() },
   { at: 0.78, fault: terminateBuy() },

@@ -3,6 +3,7 @@
 import { ERROR_CATALOG, type ErrorCode } from "../../functions/shared/errors.ts";
 import type { Injected } from "./faults.ts";
 import type { Attempt, TrackedPurchase } from "./load.ts";
+import type { Position } from "./poison.ts";
 
 export interface StoredDoc {
   _id: string;
@@ -48,6 +49,8 @@ export interface VerifyInput {
   epoch: number;
   faults: (Injected & { name: string; recovered: boolean })[];
   dlqRecords: number;
+  /** Where each dead letter came from on the topic (its knativekafkapartition/offset). */
+  deadLetters?: Position[];
   drained: boolean;
   loadMs: number;
   requestTimeoutMs: number;
@@ -115,6 +118,12 @@ export function verify(input: VerifyInput) {
     };
   });
   const explained = faults.reduce((n, f) => n + f.refused, 0);
+  // Poison records (poison.ts) must be dead-lettered, each by its position; nothing else may be.
+  const at = (p: Position) => `${p.partition}@${p.offset}`;
+  const poison = new Set(input.faults.flatMap((f) => f.poisoned ?? []).map(at));
+  const lettered = new Set((input.deadLetters ?? []).map(at));
+  const poisonMissed = [...poison].filter((p) => !lettered.has(p));
+  const otherLetters = input.dlqRecords - (input.deadLetters ?? []).filter((p) => poison.has(at(p))).length;
   const notAccepted = attempts.length - accepted.length;
 
   const checks: Check[] = [
@@ -134,7 +143,18 @@ export function verify(input: VerifyInput) {
       wrongIds.length === 0 && acceptedIds.size === accepted.length,
       `${wrongIds.length} differ; ${acceptedIds.size} distinct ids in ${accepted.length} 202s`,
     ),
-    check("the dead-letter topic is empty", input.dlqRecords === 0, `${input.dlqRecords} dead letters`),
+    check(
+      "nothing but poison records is dead-lettered",
+      otherLetters === 0,
+      `${otherLetters} other dead letters (${input.dlqRecords} in all)`,
+    ),
+    check(
+      "every poison record is dead-lettered and lag returned to 0",
+      poisonMissed.length === 0 && (poison.size === 0 || input.drained),
+      `${poison.size - poisonMissed.length} of ${poison.size} dead-lettered` +
+        (poisonMissed.length ? ` (missing ${poisonMissed.slice(0, 5).join(", ")})` : "") +
+        (input.drained ? "" : "; lag did not return to 0"),
+    ),
     check(
       "every refusal is a JSON 503",
       bad.length === 0 && network.length === 0,

@@ -3,7 +3,7 @@
 import http from "node:http";
 import https from "node:https";
 import { urlToHttpOptions } from "node:url";
-import { toHttpBinary } from "./binding.ts";
+import { requestOf } from "./http-request.ts";
 import type { MappedEvent } from "./mapping.ts";
 import { backoffMs, ERROR_DATA_MAX_BYTES, type Failure, isRetryableStatus, sleep } from "./retry.ts";
 
@@ -16,10 +16,16 @@ export interface SinkOptions {
   namespace: string;
   /** Called before each retry (1-based), for logs and metrics. */
   onRetry?: (retry: number, failure: Failure, delayMs: number) => void;
+  /**
+   * Headers that HTTP cannot carry are dropped (a bad name) or percent-encoded (a bad value) instead
+   * of failing the event: for the dead-letter sink, whose event failed already, so that it arrives.
+   */
+  lenient?: boolean;
 }
 
 export type DeliveryOutcome =
   | { kind: "delivered"; status: number; attempts: number }
+  /** `attempts` 0: the event cannot be written as an HTTP request at all (see requestOf). */
   | { kind: "failed"; failure: Failure; attempts: number }
   | { kind: "cancelled"; attempts: number };
 
@@ -35,24 +41,16 @@ export async function deliver(
   cancel: AbortSignal,
 ): Promise<DeliveryOutcome> {
   const sink = sinkOf(opts.url);
-  const { headers, body } = toHttpBinary(event);
-  // The request's headers are built once per event, every attempt sends the same. eventing-kafka-
-  // broker sends `prefer` and `kn-namespace` on every dispatch as well.
-  const request: http.RequestOptions = {
-    ...sink.options,
-    headers: {
-      ...headers,
-      prefer: "reply",
-      "kn-namespace": opts.namespace,
-      "content-length": String(body?.length ?? 0),
-    },
-  };
+  const built = requestOf(event, sink.options, opts);
+  if ("unsendable" in built) return { kind: "failed", failure: { error: built.unsendable }, attempts: 0 };
+  const { request, body } = built;
   for (let retry = 0; ; retry++) {
     const attempts = retry + 1;
     const result = await postOnce(sink, request, body, opts.timeoutMs);
     if ("status" in result && result.status >= 200 && result.status < 300) {
       return { kind: "delivered", status: result.status, attempts };
     }
+    if ("unsendable" in result) return { kind: "failed", failure: { error: result.unsendable }, attempts };
     if (cancel.aborted) return { kind: "cancelled", attempts };
     const failure = toFailure(result);
     const retryable = failure.status === undefined || isRetryableStatus(failure.status);
@@ -69,10 +67,13 @@ export async function deliver(
 
 // The response itself rather than its headers: Node builds `res.headers` only when it is read, and
 // only a failed answer needs them (error extensions of a dead letter).
-type Attempt = { status: number; response: http.IncomingMessage; body: Buffer } | { error: string };
+type Attempt =
+  | { status: number; response: http.IncomingMessage; body: Buffer }
+  | { error: string }
+  | { unsendable: string };
 
 /** An answer as a Failure: its headers as strings (repeated ones joined), only for answers that failed. */
-function toFailure(attempt: Attempt): Failure {
+function toFailure(attempt: Exclude<Attempt, { unsendable: string }>): Failure {
   if (!("status" in attempt)) return attempt;
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(attempt.response.headers))
@@ -128,7 +129,16 @@ function postOnce(
       clearTimeout(timer);
       resolve(attempt());
     };
-    const req = sink.client.request(request, (res) => {
+    let req: http.ClientRequest;
+    try {
+      req = sink.client.request(request, onResponse);
+    } catch (err) {
+      // requestOf checked the headers; whatever else http.request refuses synchronously would be
+      // refused again on every attempt: permanent.
+      const { code, message } = err as NodeJS.ErrnoException;
+      return resolve({ unsendable: `http.request refused it: ${message}${code ? ` (${code})` : ""}` });
+    }
+    function onResponse(res: http.IncomingMessage) {
       // The first ERROR_DATA_MAX_BYTES are kept (for the dead letter); past 64 KiB the response is
       // dropped rather than drained.
       const chunks: Buffer[] = [];
@@ -153,7 +163,7 @@ function postOnce(
       });
       res.on("end", () => finish(answer));
       res.on("close", () => finish(res.complete ? answer : () => ({ error: "the response was cut short" })));
-    });
+    }
     timer = setTimeout(() => {
       finish(() => ({ error: `timed out after ${timeoutMs} ms` }));
       req.destroy();

@@ -4,9 +4,9 @@ import type { Logger } from "../../functions/shared/logging.ts";
 import { errorFields } from "../../functions/shared/logging.ts";
 import type { SourceConsumer } from "./consumer.ts";
 import { type DeadLetterSink, deadLetterUntilDone } from "./dead-letter.ts";
-import { deliver, type SinkOptions } from "./delivery.ts";
+import { type DeliveryOutcome, deliver, type SinkOptions } from "./delivery.ts";
 import type { DispatcherConfig } from "./manifest.ts";
-import { type KafkaRecord, toCloudEvent } from "./mapping.ts";
+import { fallbackEvent, type KafkaRecord, type MappedEvent, toCloudEvent } from "./mapping.ts";
 import type { DispatcherMetrics } from "./metrics.ts";
 import { errorExtensions, sleep } from "./retry.ts";
 import { type PartitionState, type Scheduler, type TopicPartition, tpKey } from "./scheduler.ts";
@@ -33,35 +33,54 @@ export function createDispatcher({ config, scheduler, consumer, deadLetter, metr
     },
   };
 
-  /** Delivers one record; true when it may be committed (delivered, dead-lettered, or dropped). */
+  /**
+   * Delivers one record; true when it may be committed (delivered, dead-lettered, or dropped). A
+   * record that cannot be sent at all (its mapping throws, or its event cannot be written as HTTP:
+   * deliver's requestOf) fails permanently like a 400: dead-lettered at once, with the reason.
+   */
   async function dispatch(record: KafkaRecord, cancel: AbortSignal): Promise<boolean> {
-    const event = toCloudEvent(record, config.source, config.ceOverrides);
+    const where = { topic: record.topic, partition: record.partition, offset: record.offset };
     const started = performance.now();
-    const outcome = await deliver(event, sink, cancel);
+    let event: MappedEvent;
+    let outcome: DeliveryOutcome;
+    try {
+      event = toCloudEvent(record, config.source, config.ceOverrides);
+      outcome = await deliver(event, sink, cancel);
+    } catch (err) {
+      // Neither mapping.ts nor deliver() is meant to throw for any record (deliver's requestOf is
+      // where an unsendable event is told apart); should one still do, the record moves on.
+      event = fallbackEvent(record, config.source);
+      const error = `it cannot be sent: ${(err as Error).message}`;
+      outcome = { kind: "failed", failure: { error }, attempts: 0 };
+    }
     metrics.latency.observe({ outcome: outcome.kind }, (performance.now() - started) / 1000);
     if (outcome.kind === "delivered") metrics.dispatched.inc();
     if (outcome.kind !== "failed") return outcome.kind === "delivered";
-    const where = {
-      topic: record.topic,
-      partition: record.partition,
-      offset: record.offset,
-      id: event.attributes.id,
-    };
-    const { status, error } = outcome.failure;
+    const id = event.attributes.id;
+    const { status } = outcome.failure;
+    // Without an answer, the reason names the record: a dead letter read alone says what failed.
+    const failure =
+      status === undefined
+        ? { error: `record ${record.topic}/${record.partition}@${record.offset}: ${outcome.failure.error}` }
+        : outcome.failure;
+    const { error } = failure;
     if (!deadLetter) {
       // KafkaSource commits a failed event when there is no dead-letter sink: it is lost.
       metrics.dropped.inc();
-      log.error("event dropped: delivery failed and no dead-letter sink is set", { ...where, status, error });
+      log.error("event dropped: delivery failed and no dead-letter sink is set", {
+        ...where,
+        id,
+        status,
+        error,
+      });
       return true;
     }
-    const dead = {
-      ...event,
-      attributes: { ...event.attributes, ...errorExtensions(config.sink, outcome.failure) },
-    };
-    if (!(await deadLetterUntilDone(deadLetter, dead, record, cancel, log))) return false;
+    const letter = { record, event, failure: errorExtensions(config.sink, failure) };
+    if (!(await deadLetterUntilDone(deadLetter, letter, cancel, log))) return false;
     metrics.deadLettered.inc();
     log.warn("event dead-lettered", {
       ...where,
+      id,
       status,
       error,
       attempts: outcome.attempts,
@@ -80,7 +99,13 @@ export function createDispatcher({ config, scheduler, consumer, deadLetter, metr
     try {
       done = await dispatch(record, state.cancel.signal);
     } catch (err) {
-      log.error("dispatch failed unexpectedly; the record stays uncommitted", errorFields(err));
+      const { topic, partition, offset } = record;
+      log.error("dispatch failed unexpectedly; the record stays uncommitted", {
+        topic,
+        partition,
+        offset,
+        ...errorFields(err),
+      });
     } finally {
       scheduler.finish(state, record, done);
       pump();

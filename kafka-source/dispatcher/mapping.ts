@@ -85,13 +85,7 @@ export function parseCloudEventRecord(
  */
 function encodable(a: Attributes): boolean {
   if (a.time && Number.isNaN(new Date(a.time as string).getTime())) return false;
-  if (a.data_base64) {
-    try {
-      atob(String(a.data_base64));
-    } catch {
-      return false;
-    }
-  }
+  if (a.data_base64 && !isBase64(String(a.data_base64))) return false;
   if (a.specversion === "1.0" && a.schemaurl) return false;
   return !(a.specversion === "0.3" && a.dataschema);
 }
@@ -112,12 +106,28 @@ function parseStructured(value: Buffer | null): MappedEvent | undefined {
     if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") attributes[name] = v;
   }
   const type = typeof attributes.datacontenttype === "string" ? attributes.datacontenttype : undefined;
-  if (typeof data_base64 === "string") return { attributes, data: Buffer.from(data_base64, "base64") };
+  if (typeof data_base64 === "string") {
+    // Buffer.from skips what is not base64 and decodes the rest: garbage would pass as data. A
+    // data_base64 that is no base64 makes the event invalid (wrapped like a plain record), as in
+    // binary mode (encodable).
+    if (!isBase64(data_base64)) return undefined;
+    return { attributes, data: Buffer.from(data_base64, "base64") };
+  }
   if (data === undefined) return { attributes, data: undefined };
   if (typeof data === "string" && type !== undefined && !isJson(type))
     return { attributes, data: Buffer.from(data) };
   if (type === undefined) attributes.datacontenttype = "application/json";
   return { attributes, data: Buffer.from(JSON.stringify(data)) };
+}
+
+/** What the SDK's atob accepts (RFC 4648 base64, whitespace allowed). */
+function isBase64(text: string): boolean {
+  try {
+    atob(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const isJson = (type: string) => /^application\/(?:[\w.+-]*\+)?json\b/i.test(type) || /\/json\b/i.test(type);
@@ -131,7 +141,8 @@ function wrapPlainRecord(record: KafkaRecord, source: SourceRef): MappedEvent {
     type: PLAIN_EVENT_TYPE,
     subject: `partition:${record.partition}#${record.offset}`,
   };
-  if (record.timestamp !== undefined && record.timestamp >= 0) {
+  // A producer sets any timestamp; past year 275760 no Date can hold it (toISOString throws).
+  if (record.timestamp !== undefined && record.timestamp >= 0 && record.timestamp <= 8.64e15) {
     attributes.time = new Date(record.timestamp).toISOString();
   }
   if (record.key !== undefined) {
@@ -147,6 +158,24 @@ function wrapPlainRecord(record: KafkaRecord, source: SourceRef): MappedEvent {
     }
   }
   return { attributes, data: record.value ?? undefined };
+}
+
+/**
+ * The least event a record makes (for a dead letter's identity when toCloudEvent threw): the
+ * wrapping's id, source and type and the record's position, from nothing that can fail.
+ */
+export function fallbackEvent(record: KafkaRecord, source: SourceRef): MappedEvent {
+  return {
+    data: record.value ?? undefined,
+    attributes: {
+      specversion: "1.0",
+      id: `partition:${record.partition}/offset:${record.offset}`,
+      source: `/apis/v1/namespaces/${source.namespace}/kafkasources/${source.name}#${record.topic}`,
+      type: PLAIN_EVENT_TYPE,
+      knativekafkapartition: record.partition,
+      knativekafkaoffset: record.offset,
+    },
+  };
 }
 
 /** CloudEvents attribute names are [a-z0-9]: lower-case the header name and drop everything else. */

@@ -61,10 +61,12 @@ describe("the project's delivery policy (kafka-source.yaml)", () => {
 });
 
 describe("dead-letter error extensions", () => {
-  test("When there was no response, then only knativeerrordest is added", () => {
+  test("When there was no response, then knativeerrordest and the reason as knativeerrordata are added", () => {
     assert.deepEqual(errorExtensions("http://sink", { error: "ECONNREFUSED" }), {
       knativeerrordest: "http://sink",
+      knativeerrordata: Buffer.from("ECONNREFUSED").toString("base64"),
     });
+    assert.deepEqual(errorExtensions("http://sink", {}), { knativeerrordest: "http://sink" });
   });
 
   test("When the sink answered, then the code, base64 of at most 1024 body bytes and kne- headers are added", () => {

@@ -41,12 +41,18 @@ const ERROR_HEADER_PREFIX = "kne-";
 
 /**
  * RecordDispatcherImpl.errorTransform: the extensions a dead-lettered event gains. Without a response
- * only knativeerrordest; with one also knativeerrorcode, knativeerrordata (base64 of at most 1024
+ * knativeerrordest and (ours, not upstream's) the reason as knativeerrordata; with one also knativeerrorcode, knativeerrordata (base64 of at most 1024
  * bytes of the body) and one extension per `kne-<name>` response header.
  */
 export function errorExtensions(destination: string, failure: Failure): Record<string, string> {
   const ext: Record<string, string> = { knativeerrordest: destination };
-  if (failure.status === undefined) return ext;
+  if (failure.status === undefined) {
+    // No answer (timeouts, refused connections, an event HTTP cannot carry): knativeerrordata says
+    // why instead of what the sink answered, so that a dead letter explains itself.
+    if (failure.error)
+      ext.knativeerrordata = Buffer.from(failure.error).subarray(0, ERROR_DATA_MAX_BYTES).toString("base64");
+    return ext;
+  }
   ext.knativeerrorcode = String(failure.status);
   for (const [name, value] of Object.entries(failure.headers ?? {})) {
     if (!name.toLowerCase().startsWith(ERROR_HEADER_PREFIX)) continue;

@@ -1,7 +1,9 @@
-// Pure: dead letters (binary-mode Kafka CloudEvents the dispatcher produced) -> readable summaries and
-// replayable records, and the argument parsing of scripts/dlq.ts.
+// Pure: dead letters (the original records the dispatcher kept, with the event's identity and the
+// failure as ce_ headers: dispatcher/dead-letter-record.ts) -> readable summaries and replayable
+// records, and the argument parsing of scripts/dlq.ts.
 import { v5 as uuidv5 } from "uuid";
-import { type KafkaBinaryMessage, toKafkaBinary, withoutAttributes } from "../dispatcher/binding.ts";
+import { toKafkaBinary, withoutAttributes } from "../dispatcher/binding.ts";
+import { splitDeadLetter, toProducerHeaders } from "../dispatcher/dead-letter-record.ts";
 import { type KafkaRecord, parseCloudEventRecord } from "../dispatcher/mapping.ts";
 
 export const USAGE = `usage:
@@ -100,42 +102,64 @@ const preview = (data: Buffer | undefined, max = 120) => {
 
 /** One dead letter as a few readable lines. */
 export function describe(record: KafkaRecord): string {
-  const event = parseCloudEventRecord(record);
+  const { replayable, failure } = splitDeadLetter(record);
+  const event = parseCloudEventRecord(replayable);
   const at = `${record.partition}:${record.offset}`;
-  if (!event) return `${at}  (not a CloudEvent)  value: ${preview(record.value ?? undefined)}`;
-  const a = event.attributes;
   const errorData =
-    typeof a.knativeerrordata === "string" ? Buffer.from(a.knativeerrordata, "base64") : undefined;
+    failure.knativeerrordata === undefined ? undefined : Buffer.from(failure.knativeerrordata, "base64");
+  const a = event?.attributes;
+  const from =
+    failure.knativekafkaoffset === undefined
+      ? ""
+      : `  from partition ${failure.knativekafkapartition} offset ${failure.knativekafkaoffset}`;
   return [
-    `${at}  id=${a.id}  type=${a.type}  source=${a.source}`,
-    `    knativeerrorcode=${a.knativeerrorcode ?? "(no response)"}  knativeerrordest=${a.knativeerrordest ?? "?"}`,
+    a ? `${at}  id=${a.id}  type=${a.type}  source=${a.source}${from}` : `${at}  (not a CloudEvent)${from}`,
+    `    knativeerrorcode=${failure.knativeerrorcode ?? "(no response)"}  knativeerrordest=${failure.knativeerrordest ?? "?"}`,
     `    knativeerrordata: ${preview(errorData, 1024)}`,
-    `    data: ${preview(event.data)}`,
+    `    data: ${preview(event ? event.data : (replayable.value ?? undefined))}`,
   ].join("\n");
 }
 
+/** A record to produce again: headers as the producer takes them, and the event id it carries. */
+export interface ReplayMessage {
+  key: Buffer | undefined;
+  value: Buffer | null;
+  headers: Record<string, Buffer[] | string>;
+  id: string | undefined;
+  originalId?: string;
+}
+
 /**
- * The record to put back on the source topic: the dead letter's own CloudEvent (id, source, type,
- * data, other extensions), without the knativeerror* extensions and the knativekafka* ones the
- * dispatcher adds anew, keyed as before, so consumers that dedupe by id see the same event.
- * With `newId`, the event gets an id of its own instead: derived from the dead letter's position, so
- * that replaying the same dead letter twice still gives one event (at-least-once holds).
+ * The record to put back on the source topic: the original record as it was produced (key, value
+ * bytes, headers), with the identity the dead letter gave it (a record that was no CloudEvent keeps
+ * the id it had), without the failure part; the dispatcher adds knativekafka* anew. So consumers
+ * that dedupe by id see the same event.
+ * With `newId`, the event is rewritten in binary mode with an id of its own instead: derived from
+ * the dead letter's position, so that replaying the same dead letter twice still gives one event
+ * (at-least-once holds).
  */
-export function replayMessage(record: KafkaRecord, opts: { newId?: boolean } = {}): KafkaBinaryMessage {
-  const event = parseCloudEventRecord(record);
+export function replayMessage(record: KafkaRecord, opts: { newId?: boolean } = {}): ReplayMessage {
+  const { replayable } = splitDeadLetter(record);
+  const event = parseCloudEventRecord(replayable);
+  if (!opts.newId) {
+    const headers = toProducerHeaders(replayable.headers);
+    return { key: replayable.key, value: replayable.value, headers, id: event?.attributes.id as string };
+  }
   if (!event) throw new UsageError(`${record.partition}:${record.offset} is not a CloudEvent`);
   const attributes = withoutAttributes(event.attributes, (n) => /^knative(error|kafka)/.test(n));
-  if (opts.newId) {
-    attributes.originalid = String(attributes.id);
-    attributes.id = uuidv5(`${record.topic}\n${record.partition}\n${record.offset}`, REPLAY_NAMESPACE);
-  }
-  return toKafkaBinary({ ...event, attributes }, record.key);
+  const originalId = String(attributes.id);
+  attributes.originalid = originalId;
+  attributes.id = uuidv5(`${record.topic}\n${record.partition}\n${record.offset}`, REPLAY_NAMESPACE);
+  const message = toKafkaBinary({ ...event, attributes }, record.key);
+  return { ...message, id: attributes.id, originalId };
 }
 
 /** Why --new-id will not help: the data names its purchase id, which a new event id leaves as is. */
 export function namedPurchaseId(record: KafkaRecord): string | undefined {
   try {
-    const data = JSON.parse(parseCloudEventRecord(record)?.data?.toString("utf8") ?? "");
+    const data = JSON.parse(
+      parseCloudEventRecord(splitDeadLetter(record).replayable)?.data?.toString("utf8") ?? "",
+    );
     return typeof data?.id === "string" ? data.id : undefined;
   } catch {
     return undefined;

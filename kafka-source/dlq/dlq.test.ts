@@ -4,37 +4,36 @@ import { after, before, describe, test } from "node:test";
 import { type KafkaFixture, kafkaFixture } from "../../harness/dispatcher-fixture.ts";
 import { runDlqTool } from "../../harness/topics.ts";
 import { toKafkaBinary } from "../dispatcher/binding.ts";
-import type { KafkaRecord } from "../dispatcher/mapping.ts";
+import { toDeadLetterRecord, toProducerHeaders } from "../dispatcher/dead-letter-record.ts";
+import { type KafkaRecord, toCloudEvent } from "../dispatcher/mapping.ts";
 import { errorExtensions } from "../dispatcher/retry.ts";
 import { describe as describeLetter, parseArgs, replayMessage, select, UsageError } from "./dead-letters.ts";
 
-/** A dead letter exactly as the dispatcher produces it for a plain record the sink refused with 400. */
-const deadLetter = toKafkaBinary(
-  {
-    attributes: {
-      specversion: "1.0",
-      id: "partition:1/offset:7",
-      source: "/apis/v1/namespaces/purchases/kafkasources/purchases-source#purchases",
-      type: "dev.knative.kafka.event",
-      key: "user-9",
-      partitionkey: "user-9",
-      datacontenttype: "application/json",
-      knativekafkapartition: 1,
-      knativekafkaoffset: 7,
-      ...errorExtensions("http://persist/", { status: 400, body: Buffer.from('{"error":"invalid price"}') }),
-    },
-    data: Buffer.from('{"item_name":"book","price":-1}'),
-  },
-  Buffer.from("user-9"),
-);
-const asRecord = (offset: number): KafkaRecord => ({
-  topic: "dlq",
-  partition: 0,
-  offset,
-  key: deadLetter.key,
-  value: deadLetter.value,
-  headers: Object.entries(deadLetter.headers).map(([k, v]) => [k, Buffer.from(v)]),
+/** A plain record purchase-persist refused with 400, and its dead letter as the dispatcher writes it. */
+const original: KafkaRecord = {
+  topic: "purchases",
+  partition: 1,
+  offset: 7,
+  timestamp: Date.UTC(2026, 0, 2),
+  key: Buffer.from("user-9"),
+  value: Buffer.from('{"item_name":"book","price":-1}'),
+  headers: [
+    ["content-type", Buffer.from("application/json")],
+    ["X-Trace", Buffer.from("t-1")],
+  ],
+};
+const source = { namespace: "purchases", name: "purchases-source" };
+const failure = errorExtensions("http://persist/", {
+  status: 400,
+  body: Buffer.from('{"error":"invalid price"}'),
 });
+const deadLetter = toDeadLetterRecord(original, toCloudEvent(original, source), failure);
+const asRecord = (offset: number): KafkaRecord => ({ topic: "dlq", partition: 0, offset, ...deadLetter });
+/** The last value of each header, as text. */
+const text = (headers: Record<string, Buffer[] | string>) =>
+  Object.fromEntries(
+    Object.entries(headers).map(([k, v]) => [k, typeof v === "string" ? v : String(v.at(-1))]),
+  );
 
 describe("dlq: dead letters", () => {
   test("When a dead letter is described, then id, source, type, error code, decoded error data and data show", () => {
@@ -52,31 +51,50 @@ describe("dlq: dead letters", () => {
     }
   });
 
-  test("When a dead letter is replayed, then it keeps id, source, type, data and key but loses the knativeerror* extensions", () => {
+  test("When a dead letter is replayed, then the original record comes back with its id, without the failure headers", () => {
     const m = replayMessage(asRecord(3));
-    assert.equal(m.headers.ce_id, "partition:1/offset:7");
-    assert.equal(m.headers.ce_type, "dev.knative.kafka.event");
-    assert.equal(m.headers.ce_partitionkey, "user-9");
-    assert.equal(m.headers["content-type"], "application/json");
+    const h = text(m.headers);
+    assert.equal(m.id, "partition:1/offset:7");
+    assert.equal(h.ce_id, "partition:1/offset:7");
+    assert.equal(h.ce_type, "dev.knative.kafka.event");
+    assert.equal(h["content-type"], "application/json");
+    assert.equal(h["X-Trace"], "t-1", "the original headers as produced");
     assert.deepEqual(
-      Object.keys(m.headers).filter((h) => h.startsWith("ce_knative")),
+      Object.keys(m.headers).filter((n) => n.startsWith("ce_knative")),
       [],
     );
     assert.equal(m.key?.toString(), "user-9");
     assert.equal(m.value?.toString(), '{"item_name":"book","price":-1}');
   });
 
+  test("When a dead letter from before the original was kept is replayed, then its event comes back without knativeerror*", () => {
+    const old = toKafkaBinary(
+      {
+        attributes: { ...toCloudEvent(original, source).attributes, ...failure },
+        data: original.value ?? undefined,
+      },
+      original.key,
+    );
+    const headers = Object.entries(old.headers).map(([k, v]): [string, Buffer] => [k, Buffer.from(v)]);
+    const m = replayMessage({ ...asRecord(3), headers });
+    assert.equal(m.id, "partition:1/offset:7");
+    assert.deepEqual(
+      Object.keys(m.headers).filter((n) => n.startsWith("ce_knativeerror")),
+      [],
+    );
+    assert.match(describeLetter({ ...asRecord(3), headers }), /knativeerrorcode=400/);
+  });
+
   test("When a dead letter is replayed with --new-id, then it gets an id from its DLQ position (the same every time) and keeps the old one as originalid", () => {
     const m = replayMessage(asRecord(3), { newId: true });
-    assert.notEqual(m.headers.ce_id, "partition:1/offset:7");
-    assert.match(m.headers.ce_id ?? "", /^[0-9a-f-]{36}$/);
-    assert.equal(m.headers.ce_originalid, "partition:1/offset:7");
-    assert.equal(
-      m.headers.ce_source,
-      "/apis/v1/namespaces/purchases/kafkasources/purchases-source#purchases",
-    );
-    assert.equal(replayMessage(asRecord(3), { newId: true }).headers.ce_id, m.headers.ce_id);
-    assert.notEqual(replayMessage(asRecord(4), { newId: true }).headers.ce_id, m.headers.ce_id);
+    const h = text(m.headers);
+    assert.equal(m.originalId, "partition:1/offset:7");
+    assert.notEqual(h.ce_id, "partition:1/offset:7");
+    assert.match(h.ce_id ?? "", /^[0-9a-f-]{36}$/);
+    assert.equal(h.ce_originalid, "partition:1/offset:7");
+    assert.equal(h.ce_source, "/apis/v1/namespaces/purchases/kafkasources/purchases-source#purchases");
+    assert.equal(replayMessage(asRecord(3), { newId: true }).id, m.id);
+    assert.notEqual(replayMessage(asRecord(4), { newId: true }).id, m.id);
     assert.equal(m.value?.toString(), '{"item_name":"book","price":-1}');
   });
 
@@ -117,7 +135,13 @@ describe("dlq: scripts/dlq.ts against Kafka", () => {
     const target = await kafka.topic(1);
     await kafka.producer.send({
       topic: dlqTopic,
-      messages: [{ key: deadLetter.key ?? null, value: deadLetter.value, headers: deadLetter.headers }],
+      messages: [
+        {
+          key: deadLetter.key ?? null,
+          value: deadLetter.value,
+          headers: toProducerHeaders(deadLetter.headers),
+        },
+      ],
     });
 
     const list = await runDlqTool("list", "--topic", dlqTopic);
@@ -134,6 +158,7 @@ describe("dlq: scripts/dlq.ts against Kafka", () => {
     assert.equal(headers.ce_id, "partition:1/offset:7");
     assert.equal(headers.ce_source, "/apis/v1/namespaces/purchases/kafkasources/purchases-source#purchases");
     assert.equal(headers.ce_knativeerrorcode, undefined);
+    assert.equal(headers["X-Trace"], "t-1");
     assert.equal(back?.key?.toString(), "user-9");
     assert.equal(back?.value?.toString(), '{"item_name":"book","price":-1}');
   });

@@ -94,9 +94,31 @@ describe("campaign verdict", () => {
     ];
     const r = run(purchases, docs, { dlqRecords: 2, drained: false, faults });
     assert.deepEqual(failed(r), [
-      "the dead-letter topic is empty",
+      "nothing but poison records is dead-lettered",
       "every fault recovered and the pipeline drained",
       "a SIGTERMed function exits 0",
     ]);
+  });
+
+  test("When poison records were written, then each must be dead-lettered, nothing else, and lag back to 0", () => {
+    const poisoned = [
+      { partition: 0, offset: 7 },
+      { partition: 2, offset: 3 },
+    ];
+    const faults = [
+      { name: "poison records", injectedAt: 1000, restoredAt: 1100, recovered: true, poisoned },
+    ];
+    const all = run(purchases, docs, { faults, dlqRecords: 2, deadLetters: poisoned });
+    assert.deepEqual(failed(all), []);
+    const one = run(purchases, docs, { faults, dlqRecords: 1, deadLetters: [{ partition: 0, offset: 7 }] });
+    assert.deepEqual(failed(one), ["every poison record is dead-lettered and lag returned to 0"]);
+    const extra = run(purchases, docs, {
+      faults,
+      dlqRecords: 3,
+      deadLetters: [...poisoned, { partition: 1, offset: 0 }],
+    });
+    assert.deepEqual(failed(extra), ["nothing but poison records is dead-lettered"]);
+    const stuck = run(purchases, docs, { faults, dlqRecords: 2, deadLetters: poisoned, drained: false });
+    assert.ok(failed(stuck).includes("every poison record is dead-lettered and lag returned to 0"));
   });
 });
