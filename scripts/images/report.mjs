@@ -10,7 +10,7 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 const { values: opt } = parseArgs({
@@ -21,7 +21,8 @@ const { values: opt } = parseArgs({
     out: { type: "string" },
   },
 });
-if (!opt.image || !opt.app || !opt.rootfs || !opt.out) throw new Error("report.mjs: --image --app --rootfs --out");
+if (!opt.image || !opt.app || !opt.rootfs || !opt.out)
+  throw new Error("report.mjs: --image --app --rootfs --out");
 
 /** Regular files under dir, as [path inside the image, bytes]. */
 function files(dir, base = dir, acc = []) {
@@ -49,7 +50,11 @@ const floor = { image: opt.image, bytes: Object.values(parts).reduce((a, b) => a
 
 // ---------------------------------------------------------------- Debian packages
 // A library is registered under /lib or /usr/lib depending on the package (merged /usr): ask both.
-const spellings = (p) => [p, p.replace(/^\/lib(64)?\//, "/usr/lib$1/"), p.replace(/^\/usr\/lib(64)?\//, "/lib$1/")];
+const spellings = (p) => [
+  p,
+  p.replace(/^\/lib(64)?\//, "/usr/lib$1/"),
+  p.replace(/^\/usr\/lib(64)?\//, "/lib$1/"),
+];
 const debs = new Map();
 for (const [p] of system) {
   if (isNode(p)) continue;
@@ -119,7 +124,14 @@ const components = [
     properties: [{ name: "image:file", value: "/usr/local/bin/node" }],
   },
   ...(librdkafka
-    ? [{ type: "library", name: "librdkafka", version: librdkafka, purl: `pkg:generic/librdkafka@${librdkafka}` }]
+    ? [
+        {
+          type: "library",
+          name: "librdkafka",
+          version: librdkafka,
+          purl: `pkg:generic/librdkafka@${librdkafka}`,
+        },
+      ]
     : []),
   ...debian,
   ...[...npm.values()].sort((a, b) => a.name.localeCompare(b.name)),
