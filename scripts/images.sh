@@ -202,7 +202,7 @@ compressed() {
 }
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
 echo "[images] sizes (MB; floor: node, its libraries, CA bundle, the bundle and, with the Kafka client, its addon's libraries):"
-printf '  %-32s %8s %8s %6s %11s\n' image size floor ratio compressed
+printf '  %-42s %8s %8s %6s %11s\n' image size floor ratio compressed
 for fn in node-floor "${FUNCTIONS[@]}"; do
   image="$PREFIX/$fn:$TAG"
   size="$("$ENGINE" image inspect --format '{{.Size}}' "$image")"
@@ -214,6 +214,6 @@ for fn in node-floor "${FUNCTIONS[@]}"; do
     ref="$(awk -v f="$fn" '$1 == f { print $2 }' "$PUSHED")"
     comp="$(compressed "$ref" || true)"
   fi
-  printf '  %-32s %8s %8s %6s %11s\n' "$image" "$(mb "$size")" "${floor:+$(mb "$floor")}" \
+  printf '  %-42s %8s %8s %6s %11s\n' "$image" "$(mb "$size")" "${floor:+$(mb "$floor")}" \
     "${floor:+$(awk -v a="$size" -v b="$floor" 'BEGIN { printf "%.2fx", a / b }')}" "${comp:+$(mb "$comp")}"
 done

@@ -18,6 +18,7 @@ import { ingestFigure } from "./ingest.ts";
 import { persistFigure } from "./persist.ts";
 import { buildBundles, killAll, sourceEntry } from "./procs.ts";
 import { elapsed, sayer } from "./progress.ts";
+import { pullFigure } from "./pull.ts";
 import { readFigure } from "./read.ts";
 import { formatTable, markdownTable, stamp, writeResults } from "./report.ts";
 import type { BenchContext, FigureName, FigureResult } from "./types.ts";
@@ -32,6 +33,7 @@ const RUN = {
   freshness: freshnessFigure,
   coldstart: coldstartFigure,
   image: imageFigure,
+  pull: pullFigure,
 };
 /** The functions each figure starts (bundled once per run). */
 const NEEDS: Record<FigureName, string[]> = {
@@ -41,6 +43,7 @@ const NEEDS: Record<FigureName, string[]> = {
   freshness: ["buy", "purchase-persist", "customer-management"],
   coldstart: listFunctions(),
   image: listFunctions(),
+  pull: ["customer-management"],
 };
 
 let args: ReturnType<typeof parseBenchArgs>;

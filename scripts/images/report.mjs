@@ -71,6 +71,7 @@ for (const [p] of system) {
   debs.set(owner, [...(debs.get(owner) ?? []), p]);
 }
 const debian = [...debs.keys()].sort().map((name) => {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
   const [version, arch] = execFileSync("dpkg-query", ["-W", "-f=${Version} ${Architecture}", name], {
     encoding: "utf8",
   }).split(" ");
