@@ -4,7 +4,7 @@
 // (harness/containers.ts), to its first successful real request (harness/first-request.ts, after
 // /readyz passes, as in figure 6). Against the same for the floor image (purchases/node-floor: node
 // and its libraries alone, the base every function image starts from) running a bare node:http
-// server, round by round in turn with each function; median of 10 (3 with --quick).
+// server, round by round in turn with each function; median of 10 (2 with --quick: a pull is seconds).
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -65,7 +65,7 @@ async function pullAndStart(
 export async function pullFigure(ctx: BenchContext): Promise<Omit<FigureResult, "name" | "seconds">> {
   if (engine() !== "podman")
     throw new Error("the pull figure needs podman (an empty image store of its own)");
-  const starts = ctx.quick ? 3 : 10;
+  const starts = ctx.quick ? 2 : 10;
   const pushed = pushedImages();
   const floorRef = pushed.get("node-floor");
   if (!floorRef) throw new Error("node-floor was not pushed: run npm run images -- --push");
