@@ -23,8 +23,9 @@ const named = (name: string) =>
 const build = named("build");
 const nodeFiles = named("node-files");
 const runtimeBase = named("runtime-base");
-// The final stage (the image): the last one, unnamed.
-const runtime = stages.at(-1);
+// The image's own stage, and the final one (the default target), which adds the check's dependency.
+const runtime = named("image");
+const final = stages.at(-1);
 const argDefault = (name: string) =>
   instructions.find((l) => l.startsWith(`ARG ${name}=`))?.slice(`ARG ${name}=`.length);
 
@@ -47,7 +48,8 @@ describe("container image (Dockerfile)", () => {
     assert.match(build?.[0] ?? "", /^FROM \$\{NODE_IMAGE\} AS build$/);
     assert.match(nodeFiles?.[0] ?? "", /^FROM \$\{NODE_IMAGE\} AS node-files$/);
     assert.equal(runtimeBase?.[0], "FROM scratch AS runtime-base");
-    assert.equal(runtime?.[0], "FROM runtime-base");
+    assert.equal(runtime?.[0], "FROM runtime-base AS image");
+    assert.deepEqual(final, ["FROM image", "COPY --from=check /etc/group /etc/group"]);
   });
 
   test("When the builder runs, then it builds the Kafka client against system libraries and bundles one function", () => {
@@ -99,8 +101,13 @@ describe("container image (Dockerfile)", () => {
 
   test("When the Kafka addon cannot load in the image's own filesystem, then the build fails (not the first pod)", () => {
     // Exec form: the image has no shell. The addon's libraries come from ldd (copy-with-libs.sh).
-    const check = (runtime ?? []).find((l) => l.startsWith("RUN ["));
-    assert.ok(check, "the runtime stage has no exec-form RUN");
+    assert.equal(named("check")?.[0], "FROM image AS check");
+    const check = (named("check") ?? []).find((l) => l.startsWith("RUN ["));
+    assert.ok(check, "the check stage has no exec-form RUN");
+    assert.ok(
+      !(runtime ?? []).some((l) => l.startsWith("RUN ")),
+      "a RUN in the image leaves build mounts behind",
+    );
     assert.match(check, /^RUN \["node", "-e", ".*require\(p\)/);
     assert.match(check, /@confluentinc\/kafka-javascript/);
     assert.match(
