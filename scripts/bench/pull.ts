@@ -17,6 +17,7 @@ import { listFunctions, ROOT } from "../../harness/root.ts";
 import { ensureTopics } from "../../harness/system.ts";
 import { FLOOR, FLOOR_REQUEST, measure, type Started } from "./image.ts";
 import { startFunction } from "./procs.ts";
+import { median, round } from "./stats.ts";
 import { type BenchContext, type FigureResult, type Row, row } from "./types.ts";
 
 const TAG = process.env.IMAGE_TAG ?? "local";
@@ -37,6 +38,7 @@ function pushedImages(): Map<string, string> {
 async function pullAndStart(
   workDir: string,
   ref: string,
+  pulls: number[],
   opts: Omit<Parameters<typeof startContainer>[0], "engineArgs" | "image">,
 ): Promise<Started> {
   const store = mkdtempSync(join(workDir, "store-"));
@@ -45,12 +47,14 @@ async function pullAndStart(
     spawnSync(engine(), [...engineArgs, "rmi", "-a", "-f"], { stdio: "ignore" });
     rmSync(store, { recursive: true, force: true });
   };
+  const t0 = performance.now();
   const pull = spawn(engine(), [...engineArgs, "pull", "-q", "--tls-verify=false", ref], { stdio: "ignore" });
   const [code] = await once(pull, "exit");
   if (code !== 0) {
     clean();
     throw new Error(`podman pull ${ref} exited ${code}`);
   }
+  pulls.push(performance.now() - t0);
   const c = await startContainer({ ...opts, image: ref, engineArgs });
   return {
     ...c,
@@ -87,11 +91,13 @@ export async function pullFigure(ctx: BenchContext): Promise<Omit<FigureResult, 
     const request = FIRST_REQUESTS[fn];
     if (!ref || !request) throw new Error(`${fn}: not pushed, or no first request defined`);
     const fnEnv = fn === "user-purchases" ? { ...env, CUSTOMER_MANAGEMENT_API_URL: upstream.url } : env;
+    // The pull's share of each start: what the bytes cost, apart from what the function does.
+    const pulls = { floor: [] as number[], image: [] as number[] };
     const m = await measure(
       {
         floor: {
           start: () =>
-            pullAndStart(ctx.workDir, floorRef, {
+            pullAndStart(ctx.workDir, floorRef, pulls.floor, {
               root: ROOT,
               fn: "floor",
               bare: true,
@@ -99,13 +105,20 @@ export async function pullFigure(ctx: BenchContext): Promise<Omit<FigureResult, 
             }),
           request: FLOOR_REQUEST,
         },
-        image: { start: () => pullAndStart(ctx.workDir, ref, { root: ROOT, fn, env: fnEnv }), request },
+        image: {
+          start: () => pullAndStart(ctx.workDir, ref, pulls.image, { root: ROOT, fn, env: fnEnv }),
+          request,
+        },
       },
       starts,
     );
     if (!m.floor || !m.image) throw new Error("a variant was not measured");
-    details[fn] = { ref, request: request.what, floor: m.floor, image: m.image };
-    ctx.say(`${fn}: pull to first ${request.what} ${m.image.medianMs} ms (floor ${m.floor.medianMs} ms)`);
+    const pullMs = { floor: round(median(pulls.floor), 1), image: round(median(pulls.image), 1) };
+    details[fn] = { ref, request: request.what, floor: m.floor, image: m.image, pullMedianMs: pullMs };
+    ctx.say(
+      `${fn}: pull to first ${request.what} ${m.image.medianMs} ms (floor ${m.floor.medianMs} ms); ` +
+        `of which the pull ${pullMs.image} ms (floor ${pullMs.floor} ms)`,
+    );
     rows.push(
       row({
         figure: `pull to first ${request.what}: ${fn} (median of ${starts})`,

@@ -87,7 +87,7 @@ describe("container image (Dockerfile)", () => {
     assert.match(base, /^USER 1000:1000$/m);
     assert.match(base, /^ENV NODE_ENV=production$/m);
     const text = (runtime ?? []).join("\n");
-    assert.match(text, /COPY --from=build \/src\/dist\/\$\{FUNCTION\} \/app/);
+    assert.match(text, /COPY --from=addon-files \/src\/dist\/\$\{FUNCTION\} \/app/);
     assert.match(text, /COPY --from=addon-files \/addon-rootfs \//);
     assert.ok(!/COPY (?!--from)/.test(text), "the runtime stage copies only from the build's stages");
     assert.match(text, /^CMD \["node", ?"index\.mjs"\]$/m);
