@@ -105,9 +105,13 @@ export interface ContainerOptions {
   /** The host port it listens on (PORT); 0 picks a free one. */
   port?: number;
   onLine?: (name: string, line: string) => void;
-  /** Another image and command, without the manifest's environment (the bench's floor). */
+  /** Another image (a pulled one: by digest) and command. */
   image?: string;
   command?: string[];
+  /** Without the manifest's environment (the bench's floor, a bare node:http server). */
+  bare?: boolean;
+  /** Engine options before `run` and `kill`: podman's --root/--runroot of an image store of its own. */
+  engineArgs?: string[];
   /** `run` arguments before the image (volumes). */
   extra?: string[];
 }
@@ -120,7 +124,7 @@ export async function startContainer(opts: ContainerOptions): Promise<Component>
   const revision = `${fn}-00001`;
   const image = opts.image ?? imageOf(fn);
   const fullEnv: Record<string, string> = {
-    ...(opts.image ? {} : manifestEnv(root, fn)),
+    ...(opts.bare ? {} : manifestEnv(root, fn)),
     ...env,
     PORT: String(hostPort),
     K_SERVICE: fn,
@@ -128,7 +132,8 @@ export async function startContainer(opts: ContainerOptions): Promise<Component>
     K_REVISION: revision,
   };
   const args = runArgs({ name, image, env: fullEnv, command: opts.command, extra: opts.extra });
-  const child = spawn(engine(), args, { stdio: ["ignore", "pipe", "pipe"] });
+  const global = opts.engineArgs ?? [];
+  const child = spawn(engine(), [...global, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   const output = captureOutput(child, fn, onLine);
   return {
     name: fn,
@@ -143,7 +148,7 @@ export async function startContainer(opts: ContainerOptions): Promise<Component>
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       const exited = once(child, "exit");
       // The engine delivers the signal to the container's PID 1 (node); `run` exits with its code.
-      spawnSync(engine(), ["kill", "--signal", signal, name], { stdio: "ignore" });
+      spawnSync(engine(), [...global, "kill", "--signal", signal, name], { stdio: "ignore" });
       const [code] = await exited;
       return code as number | null;
     },

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Builds, pushes and deploys the purchase system to a Knative cluster.
 #
-#   scripts/deploy.sh [--dry-run] [--tag TAG] [--no-build] <registry>
+#   scripts/deploy.sh [--dry-run] [--tag TAG] [--no-build] [--render FILE] <registry>
 #     <registry>   where images go: ghcr.io/me, registry.example.com:5000, localhost:5001 (kind)...
-#                  each function becomes <registry>/purchases/<function>:<tag>
+#                  each function becomes <registry>/purchases/<function>:<tag>; `local`: the
+#                  local registry of scripts/registry.sh (started if needed, REGISTRY_PORT)
 #     --tag TAG    image tag (default: the git revision, with -dirty for uncommitted changes)
 #     --no-build   skip build and push; deploy images already in the registry under that tag
+#     --render FILE  build, push and write the rendered manifests to FILE; touch no cluster
 #     --dry-run    print what would be done, change nothing (needs neither cluster nor engine)
+#   Pushed images go into the manifests pinned by digest (<image>@sha256:...), what Knative
+#   resolves a tag to anyway: every revision runs exactly the bytes that were pushed and tested.
 #   Env: MONGODB_URI creates/updates the Secret mongodb-secret (otherwise it must exist already);
 #        PLATFORM (e.g. linux/amd64) is passed to the image build; WAIT_TIMEOUT (default 300s).
 #
@@ -31,13 +35,14 @@ cd "$ROOT"
 NAMESPACE=purchases
 
 die() { echo "deploy: $*" >&2; exit 1; }
-usage() { sed -n '4,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-DRY_RUN=""; BUILD=1; TAG="${TAG:-}"; REGISTRY=""
+DRY_RUN=""; BUILD=1; TAG="${TAG:-}"; REGISTRY=""; RENDER=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --dry-run) DRY_RUN=1 ;;
     --no-build) BUILD="" ;;
+    --render) [ $# -ge 2 ] || usage; RENDER="$2"; shift ;;
     --tag) [ $# -ge 2 ] || usage; TAG="$2"; shift ;;
     --tag=*) TAG="${1#--tag=}" ;;
     -h|--help) usage ;;
@@ -47,6 +52,10 @@ while [ $# -gt 0 ]; do
   shift
 done
 [ -n "$REGISTRY" ] || usage
+if [ "$REGISTRY" = local ]; then
+  [ -n "$DRY_RUN" ] || bash scripts/registry.sh start
+  REGISTRY="$(bash scripts/registry.sh addr)"
+fi
 
 # Print a command; run it unless --dry-run.
 run() {
@@ -63,7 +72,7 @@ mapfile -t FUNCTIONS < <(for f in functions/*/server.ts; do basename "$(dirname 
 echo "deploy: ${FUNCTIONS[*]} as $REGISTRY/purchases/<function>:$TAG${DRY_RUN:+ (dry run)}"
 
 # ---------------------------------------------------------------- tools
-command -v kubectl >/dev/null || [ -n "$DRY_RUN" ] || die "kubectl not found (https://kubernetes.io/docs/tasks/tools/)"
+command -v kubectl >/dev/null || [ -n "$DRY_RUN" ] || [ -n "$RENDER" ] || die "kubectl not found (https://kubernetes.io/docs/tasks/tools/)"
 ENGINE=""
 if [ -n "$BUILD" ]; then
   source scripts/container-engine.sh
@@ -76,11 +85,15 @@ fi
 KN=""; command -v kn >/dev/null && KN=kn
 
 # ---------------------------------------------------------------- images
-# Built by the same script as `npm run images` (PLATFORM passes through to it), then pushed.
+# Built and pushed by the same script as `npm run images -- --push` (PLATFORM passes through to
+# it), which writes each pushed image's digest to .local/images/<tag>/pushed.txt.
+declare -A DIGEST=()
 if [ -n "$BUILD" ]; then
-  bash scripts/images.sh --prefix "$REGISTRY/purchases" --tag "$TAG" ${DRY_RUN:+--dry-run} "${FUNCTIONS[@]}" \
-    || die "building the images failed"
-  for fn in "${FUNCTIONS[@]}"; do run "$ENGINE" push "$REGISTRY/purchases/$fn:$TAG"; done
+  bash scripts/images.sh --prefix "$REGISTRY/purchases" --tag "$TAG" --push ${DRY_RUN:+--dry-run} "${FUNCTIONS[@]}" \
+    || die "building or pushing the images failed"
+  if [ -z "$DRY_RUN" ]; then
+    while read -r fn ref; do DIGEST[$fn]="${ref#*@}"; done <"$ROOT/.local/images/$TAG/pushed.txt"
+  fi
 fi
 
 # ---------------------------------------------------------------- manifests
@@ -94,11 +107,20 @@ trap 'rm -rf "$OVERLAY"' EXIT
   echo "  - $(realpath --relative-to="$OVERLAY" "$ROOT/knative/base")"
   echo "images:"
   for fn in "${FUNCTIONS[@]}"; do
-    printf '  - name: purchases/%s\n    newName: %s/purchases/%s\n    newTag: "%s"\n' "$fn" "$REGISTRY" "$fn" "$TAG"
+    printf '  - name: purchases/%s\n    newName: %s/purchases/%s\n' "$fn" "$REGISTRY" "$fn"
+    # By digest once pushed; by tag with --no-build (and in a dry run, which pushes nothing).
+    if [ -n "${DIGEST[$fn]:-}" ]; then printf '    digest: "%s"\n' "${DIGEST[$fn]}"
+    else printf '    newTag: "%s"\n' "$TAG"; fi
   done
 } >"$OVERLAY/kustomization.yaml"
 if command -v kubectl >/dev/null; then
   kubectl kustomize "$OVERLAY" >"$OVERLAY/all.yaml" || die "kustomize failed on knative/base"
+fi
+if [ -n "$RENDER" ]; then
+  [ -f "$OVERLAY/all.yaml" ] || die "--render needs kubectl (its built-in kustomize)"
+  cp "$OVERLAY/all.yaml" "$RENDER"
+  echo "deploy: manifests rendered to $RENDER; nothing applied"
+  exit 0
 fi
 if [ -n "$DRY_RUN" ]; then
   echo "+ # overlay $OVERLAY/kustomization.yaml:"

@@ -4,11 +4,12 @@
 # kcat, promtool (from prometheus), chromium for the browser tests, python3-venv for the
 # contract check's Schemathesis (scripts/contract.sh) and PostgreSQL, FerretDB's storage in the
 # local stack (scripts/stack.sh), and podman/buildah/runc/mmdebstrap to build and run the images
-# where no Docker daemon answers (scripts/images.sh).
+# where no Docker daemon answers (scripts/images.sh), and docker-registry (CNCF Distribution) for the
+# local registry the images are pushed to and pulled from (scripts/registry.sh).
 # Skips everything already present; needs root (or sudo).
 set -euo pipefail
 pkgs=(zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev kcat prometheus chromium python3-venv postgresql
-  podman buildah runc mmdebstrap
+  podman buildah runc mmdebstrap docker-registry
   unzip curl) # Keycloak: unpacking its distribution, its readiness check (scripts/keycloak.sh)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -5,7 +5,9 @@
 #   - test/images/: probes, uid and read-only root filesystem, the Kafka addon, SIGTERM in flight;
 #   - the first request right after readiness, the end-to-end pipeline and the web page in
 #     Chromium (the same test files npm test runs with processes);
-#   - the Schemathesis contract check of both APIs (scripts/contract.sh).
+#   - the Schemathesis contract check of both APIs (scripts/contract.sh);
+#   - test/images/registry.test.ts pushes them to the local registry (scripts/registry.sh,
+#     REGISTRY_PORT) and pulls one back; a registry this run started is stopped at the end.
 # Pass test files to run a subset (the contract check then is skipped): npm run test:images -- <file>
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +21,9 @@ bash scripts/images.sh
 source scripts/stack-guard.sh
 start_stack_for_this_run
 remove_containers() { node --import tsx -e 'import("./harness/containers.ts").then((m) => m.removeLeftoverContainers())' || true; }
-trap 'remove_containers; stop_started_stack' EXIT
+registry_was_up=""; bash scripts/registry.sh status >/dev/null 2>&1 && registry_was_up=1
+stop_registry() { [ -n "$registry_was_up" ] || bash scripts/registry.sh stop; }
+trap 'remove_containers; stop_started_stack; stop_registry' EXIT
 
 export FUNCTION_RUNTIME=container
 if [ $# -gt 0 ]; then

@@ -22,11 +22,11 @@ import { startFunction } from "./procs.ts";
 import { median, round } from "./stats.ts";
 import { type BenchContext, type FigureResult, type Row, row } from "./types.ts";
 
-const FLOOR = `require("node:http").createServer((q, s) => s.end("ok")).listen(Number(process.env.PORT));
+export const FLOOR = `require("node:http").createServer((q, s) => s.end("ok")).listen(Number(process.env.PORT));
 process.on("SIGTERM", () => process.exit(0));`;
-const FLOOR_REQUEST: FirstRequest = { what: "GET /", expect: 200, send: (url) => fetch(url) };
+export const FLOOR_REQUEST: FirstRequest = { what: "GET /", expect: 200, send: (url) => fetch(url) };
 
-type Started = Pick<Component, "url" | "stop" | "output" | "child">;
+export type Started = Pick<Component, "url" | "stop" | "output" | "child">;
 
 export async function imageFigure(ctx: BenchContext): Promise<Omit<FigureResult, "name" | "seconds">> {
   const starts = ctx.quick ? 3 : 10;
@@ -34,8 +34,10 @@ export async function imageFigure(ctx: BenchContext): Promise<Omit<FigureResult,
     (fn) => spawnSync(engine(), ["image", "inspect", imageOf(fn)], { stdio: "ignore" }).status !== 0,
   );
   if (missing.length > 0) throw new Error(`no image for ${missing.join(", ")}: run npm run images first`);
-  const base = spawnSync("bash", ["scripts/images.sh", "--print-base"], { cwd: ROOT, encoding: "utf8" });
-  if (base.status !== 0) throw new Error(`no base image: ${base.stderr}`);
+  // The floor runs on the base every function image starts from (the Dockerfile's runtime-base).
+  const floorImage = imageOf("node-floor");
+  if (spawnSync(engine(), ["image", "inspect", floorImage], { stdio: "ignore" }).status !== 0)
+    throw new Error(`no ${floorImage}: run npm run images first`);
   const env = {
     KAFKA_BOOTSTRAP_SERVERS: ctx.kafka.join(","),
     MONGODB_URI: databaseUri(`bench_${ctx.runId}_image`, ctx.mongoUri),
@@ -47,9 +49,14 @@ export async function imageFigure(ctx: BenchContext): Promise<Omit<FigureResult,
   const upstream = await startFunction(ctx, "customer-management", env);
   await waitReady(upstream);
 
-  const floorImage = base.stdout.trim();
   const floor = (): Promise<Started> =>
-    startContainer({ root: ROOT, fn: "floor", image: floorImage, command: ["node", "-e", FLOOR] });
+    startContainer({
+      root: ROOT,
+      fn: "floor",
+      image: floorImage,
+      bare: true,
+      command: ["node", "-e", FLOOR],
+    });
   const rows: Row[] = [];
   const details: Record<string, unknown> = { starts, floorImage };
   const floors: number[] = [];
@@ -129,13 +136,13 @@ export async function imageFigure(ctx: BenchContext): Promise<Omit<FigureResult,
   return { rows, notes, details };
 }
 
-interface Variant {
+export interface Variant {
   start: () => Promise<Started>;
   request: FirstRequest;
 }
 
 /** `starts` rounds; each round starts every variant once, in turn, to its first success. */
-async function measure(variants: Record<string, Variant>, starts: number) {
+export async function measure(variants: Record<string, Variant>, starts: number) {
   const times: Record<string, number[]> = {};
   for (let i = 0; i < starts; i++) {
     for (const [name, { start, request }] of Object.entries(variants)) {

@@ -18,6 +18,7 @@ import { ingestFigure } from "./ingest.ts";
 import { persistFigure } from "./persist.ts";
 import { buildBundles, killAll, sourceEntry } from "./procs.ts";
 import { elapsed, sayer } from "./progress.ts";
+import { pullFigure } from "./pull.ts";
 import { readFigure } from "./read.ts";
 import { replayFigure } from "./replay.ts";
 import { formatTable, markdownTable, stamp, writeResults } from "./report.ts";
@@ -34,6 +35,7 @@ const RUN = {
   coldstart: coldstartFigure,
   image: imageFigure,
   replay: replayFigure,
+  pull: pullFigure,
 };
 /** The functions each figure starts (bundled once per run). */
 const NEEDS: Record<FigureName, string[]> = {
@@ -44,6 +46,7 @@ const NEEDS: Record<FigureName, string[]> = {
   coldstart: listFunctions(),
   image: listFunctions(),
   replay: ["purchase-persist"],
+  pull: ["customer-management"],
 };
 
 let args: ReturnType<typeof parseBenchArgs>;

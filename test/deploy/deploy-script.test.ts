@@ -67,7 +67,7 @@ describe("scripts/deploy.sh", () => {
         ),
         fn,
       );
-      assert.ok(r.out.includes(`docker push ${image}`), fn);
+      assert.ok(r.out.includes(`docker push -q ${image}`), fn);
       if (realKubectl)
         assert.ok(r.out.includes(`newName: registry.example.com:5000/team/purchases/${fn}`), fn);
     }

@@ -1,6 +1,8 @@
 // Every function's image, run the way a Knative revision runs it (harness/containers.ts): it
 // becomes ready, answers each probe its manifest declares, runs as uid 1000 on a read-only root
-// filesystem, and the Kafka client's native addon loads in the images that ship it.
+// filesystem, holds nothing but node, its libraries, the CA bundle and the bundle (no shell, no
+// npm, no package manager), and the Kafka client's native addon loads in the images that ship it.
+// The images have no shell: what runs inside them is node -e.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -52,6 +54,22 @@ after(async () => {
 
 const exec = (fn: string, ...cmd: string[]) =>
   spawnSync(engine(), ["exec", running.get(fn)?.container ?? "", ...cmd], { encoding: "utf8" });
+const nodeIn = (fn: string, script: string) => exec(fn, "node", "-e", script);
+
+// Every regular file of the running container but the kernel's and the engine's mounts.
+const LIST_FILES = `const fs = require("node:fs"), path = require("node:path"), out = [];
+const skip = new Set(["/proc", "/sys", "/dev", "/run", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/etc/mtab"]);
+(function walk(d) { for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+  const p = path.join(d, e.name); if (skip.has(p)) continue;
+  if (e.isDirectory()) walk(p); else out.push(p); } })("/");
+console.log(JSON.stringify(out));`;
+/** What an image may hold: node, shared libraries, the loader, the CA bundle, accounts, the app. */
+const ALLOWED = [
+  /^\/usr\/local\/bin\/node$/,
+  /^\/(usr\/)?lib(64)?\/(x86_64-linux-gnu\/|aarch64-linux-gnu\/)?[^/]+\.so[.\d]*$/,
+  /^\/etc\/(passwd|group|nsswitch\.conf|ssl\/certs\/ca-certificates\.crt)$/,
+  /^\/app\//,
+];
 
 describe("function images, run as Knative runs them", () => {
   for (const fn of FUNCTIONS) {
@@ -66,14 +84,30 @@ describe("function images, run as Knative runs them", () => {
       }
     });
 
-    test(`When ${fn}'s image runs, then it runs as uid 1000 and cannot write its root filesystem`, () => {
-      const id = exec(fn, "id", "-u");
-      assert.equal(id.stdout.trim(), "1000", id.stderr);
-      for (const dir of ["/app", "/tmp"]) {
-        const write = exec(fn, "sh", "-c", `echo x > ${dir}/probe-write`);
-        assert.notEqual(write.status, 0, `${fn} could write ${dir}`);
-        assert.match(write.stderr, /Read-only file system/);
+    test(`When ${fn}'s image runs, then it runs as uid 1000 with NODE_ENV=production and cannot write its root filesystem`, () => {
+      const id = nodeIn(fn, "console.log(process.getuid(), process.getgid(), process.env.NODE_ENV)");
+      assert.equal(id.stdout.trim(), "1000 1000 production", id.stderr);
+      for (const dir of ["/app", "/"]) {
+        const write = nodeIn(
+          fn,
+          `try { require("fs").writeFileSync("${dir}/probe-write", "x"); console.log("written") } catch (e) { console.log(e.code) }`,
+        );
+        assert.equal(write.stdout.trim(), "EROFS", `${fn} writing ${dir}: ${write.stdout}${write.stderr}`);
       }
+    });
+
+    test(`When ${fn}'s image is listed, then it holds node, its libraries, the CA bundle and the bundle, and no shell, npm or package manager`, () => {
+      const r = nodeIn(fn, LIST_FILES);
+      assert.equal(r.status, 0, r.stderr);
+      const files: string[] = JSON.parse(r.stdout);
+      const extra = files.filter((f) => !ALLOWED.some((re) => re.test(f)));
+      assert.deepEqual(extra, [], `${fn} holds more than it runs`);
+      for (const absent of ["/bin/sh", "/usr/bin/apt-get", "/usr/bin/dpkg", "/usr/local/bin/npm"])
+        assert.ok(!files.includes(absent), `${fn} has ${absent}`);
+      assert.ok(!files.some((f) => f.startsWith("/usr/local/include/")), `${fn} has Node's headers`);
+      assert.ok(files.includes("/etc/ssl/certs/ca-certificates.crt"), `${fn} has no CA bundle`);
+      const sh = exec(fn, "sh", "-c", "true");
+      assert.notEqual(sh.status, 0, `${fn} has a shell`);
     });
   }
 
@@ -89,6 +123,8 @@ describe("function images, run as Knative runs them", () => {
           "1000:1000",
           "--cap-drop",
           "ALL",
+          "--network",
+          "host",
           imageOf(fn),
           "node",
           "-e",
