@@ -2,7 +2,7 @@ import { cachedProbe } from "../shared/health.ts";
 import { anyBrokerListening, connectInBackground, createKafka } from "../shared/kafka.ts";
 import { keepTrying } from "../shared/keep-trying.ts";
 import { errorFields } from "../shared/logging.ts";
-import { createMongoClient, purchasesCollection } from "../shared/mongo.ts";
+import { connectThen, createMongoClient, purchasesCollection } from "../shared/mongo.ts";
 import { runFunction } from "../shared/server.ts";
 import { createApp } from "./app.ts";
 import { configSchema } from "./config.ts";
@@ -37,7 +37,11 @@ await runFunction("customer-management", configSchema, async ({ config, logger, 
   return {
     app,
     // Ready once the database answers: history reads are this function's job (Kafka is for /health).
-    ready: keepTrying("database ping", () => client.db("admin").command({ ping: 1 }), logger),
+    ready: keepTrying(
+      "database ping",
+      () => connectThen(client, () => client.db("admin").command({ ping: 1 })),
+      logger,
+    ),
     close: async () => {
       await Promise.allSettled([client.close(), group.stop()]);
     },

@@ -1,5 +1,5 @@
 import { keepTrying } from "../shared/keep-trying.ts";
-import { createMongoClient, ensureIndexes, purchasesCollection } from "../shared/mongo.ts";
+import { connectThen, createMongoClient, ensureIndexes, purchasesCollection } from "../shared/mongo.ts";
 import { runFunction } from "../shared/server.ts";
 import { createApp } from "./app.ts";
 import { configSchema } from "./config.ts";
@@ -9,7 +9,12 @@ await runFunction("purchase-persist", configSchema, async ({ config, logger, reg
   const collection = purchasesCollection(client);
   // Indexes are what make redelivery harmless: not ready until they exist (writes that arrive
   // anyway answer 503, so KafkaSource retries them).
-  const indexed = keepTrying("ensureIndexes", () => ensureIndexes(collection), logger, 2000);
+  const indexed = keepTrying(
+    "ensureIndexes",
+    () => connectThen(client, () => ensureIndexes(collection)),
+    logger,
+    2000,
+  );
   const { app, drain } = createApp({
     logger,
     registry,

@@ -58,6 +58,18 @@ export const isDuplicateKey = (err: unknown) => err instanceof MongoServerError 
 export const isUnavailable = isStoreUnavailable;
 
 /**
+ * Connects the client, then runs `then` on it: the start-up step of a function (its readiness). An
+ * explicit connect on every attempt, because an operation's implicit connect that fails closes the
+ * client's topology for good (driver 7: every later operation fails with "Topology is closed"), so
+ * a function started while the database was unreachable would never become ready. `connect` is a
+ * no-op once connected, and after a failed one it starts a new topology.
+ */
+export async function connectThen<T>(client: MongoClient, then: () => Promise<T>): Promise<T> {
+  await client.connect();
+  return then();
+}
+
+/**
  * True when the database answers a ping within `timeoutMs`. Bounded as a whole: the signal lets the
  * driver abandon the command, and the race answers even when the driver waits where it does not
  * look at the signal (a pool whose connections all hang in a hung PostgreSQL): a probe took 12 s

@@ -2,7 +2,16 @@
 import type { Say } from "./progress.ts";
 import type { StoreInfo } from "./store.ts";
 
-export const FIGURES = ["persist", "ingest", "read", "freshness", "coldstart", "image", "replay", "pull"] as const;
+export const FIGURES = [
+  "persist",
+  "ingest",
+  "read",
+  "freshness",
+  "coldstart",
+  "image",
+  "replay",
+  "pull",
+] as const;
 export type FigureName = (typeof FIGURES)[number];
 
 export interface BenchContext {
