@@ -32,7 +32,7 @@ COPY functions functions
 COPY web web
 ARG FUNCTION
 RUN test -n "$FUNCTION" || { echo "build with --build-arg FUNCTION=<name> (a folder of functions/)" >&2; exit 1; }
-RUN npx tsx scripts/bundle.ts --only "$FUNCTION"
+RUN node scripts/bundle.ts --only "$FUNCTION"
 
 # ---------------------------------------------------------------- runtime
 FROM ${NODE_IMAGE}

@@ -8,7 +8,7 @@
 // this creates one in PostgreSQL directly, beside FerretDB's own (FerretDB does not list it; dropping
 // the collection drops it with the table). Local stack only: MongoDB serves the read from
 // user_history.
-//   node --import tsx harness/ferretdb-index.ts [<mongodb-uri>]   (default: $MONGODB_URI)
+//   node harness/ferretdb-index.ts [<mongodb-uri>]   (default: $MONGODB_URI)
 import { spawnSync } from "node:child_process";
 import { pathToFileURL } from "node:url";
 

@@ -128,7 +128,7 @@ export const GatewayConfigSchema = v.object({
   PORT: v.optional(v.unwrap(fields.PORT), "8000"),
 });
 
-// Run alone: GATEWAY_ROUTES='{"buy":"http://127.0.0.1:8101",...}' PORT=8000 tsx harness/gateway.ts
+// Run alone: GATEWAY_ROUTES='{"buy":"http://127.0.0.1:8101",...}' PORT=8000 node harness/gateway.ts
 if (import.meta.url === `file://${process.argv[1]}`) {
   let config: v.InferOutput<typeof GatewayConfigSchema>;
   try {

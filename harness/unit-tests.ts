@@ -3,8 +3,8 @@
 // or starts the system, takes the stack's addresses from there). `npm run test:unit` runs them
 // (scripts/test.sh --unit) without starting the stack; `npm test` runs every file.
 //
-//   node --import tsx harness/unit-tests.ts          prints them, one a line
-//   node --import tsx harness/unit-tests.ts --all    every test file npm test runs
+//   node harness/unit-tests.ts          prints them, one a line
+//   node harness/unit-tests.ts --all    every test file npm test runs
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";

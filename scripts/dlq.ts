@@ -1,9 +1,9 @@
 // Dead-letter topic tool for the local KafkaSource dispatcher (kafka-source/dispatcher).
-//   node --import tsx scripts/dlq.ts list [--topic purchases-dlq] [--limit N]
+//   node scripts/dlq.ts list [--topic purchases-dlq] [--limit N]
 //     prints every dead letter, oldest first: partition:offset, id, source, type, knativeerrorcode,
 //     the decoded knativeerrordata and a preview of the data. Reads from the beginning to the end
 //     offsets with a throwaway group id, commits nothing.
-//   node --import tsx scripts/dlq.ts replay <offset|partition:offset> [...] [--to purchases]
+//   node scripts/dlq.ts replay <offset|partition:offset> [...] [--to purchases]
 //     produces the chosen dead letters to --to as binary-mode CloudEvents with their original id,
 //     source, type, data and key (without the knativeerror* extensions), so dedup by id still holds.
 //     --new-id gives each a new id instead (derived from its DLQ position; the old one kept as the

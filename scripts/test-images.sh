@@ -18,7 +18,7 @@ bash scripts/images.sh
 
 source scripts/stack-guard.sh
 start_stack_for_this_run
-remove_containers() { node --import tsx -e 'import("./harness/containers.ts").then((m) => m.removeLeftoverContainers())' || true; }
+remove_containers() { node -e 'import("./harness/containers.ts").then((m) => m.removeLeftoverContainers())' || true; }
 trap 'remove_containers; stop_started_stack' EXIT
 
 export FUNCTION_RUNTIME=container
@@ -28,7 +28,7 @@ else
   files=(test/images/*.test.ts test/e2e/first-request.test.ts test/e2e/pipeline.test.ts test/web/purchase-flow.test.ts)
 fi
 echo "==> node --test through the containers (${#files[@]} files)"
-node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
+node --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
 
 if [ $# -eq 0 ]; then
   echo "==> contract check through the containers"

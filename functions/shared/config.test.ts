@@ -76,7 +76,7 @@ describe("config", () => {
   });
 
   test("When a function starts with a bad variable, then it prints one line naming it and exits non-zero", () => {
-    const r = spawnSync(process.execPath, ["--import", "tsx", "functions/items/server.ts"], {
+    const r = spawnSync(process.execPath, ["functions/items/server.ts"], {
       cwd: ROOT,
       env: { ...process.env, PORT: "not-a-port" },
       encoding: "utf8",

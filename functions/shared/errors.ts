@@ -91,16 +91,18 @@ export type ErrorCode = keyof typeof ERROR_CATALOG;
 export const ERROR_CODES = Object.keys(ERROR_CATALOG) as [ErrorCode, ...ErrorCode[]];
 
 export class AppError extends Error {
+  readonly code: ErrorCode;
   readonly status: ContentfulStatusCode;
   readonly details?: unknown;
   readonly headers: Record<string, string>;
 
   constructor(
-    readonly code: ErrorCode,
+    code: ErrorCode,
     message: string,
     opts: { details?: unknown; headers?: Record<string, string> } = {},
   ) {
     super(message);
+    this.code = code;
     const entry: CatalogEntry = ERROR_CATALOG[code];
     this.status = entry.status;
     this.details = opts.details;

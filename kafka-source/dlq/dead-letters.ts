@@ -5,8 +5,8 @@ import { type KafkaBinaryMessage, toKafkaBinary, withoutAttributes } from "../di
 import { type KafkaRecord, parseCloudEventRecord } from "../dispatcher/mapping.ts";
 
 export const USAGE = `usage:
-  node --import tsx scripts/dlq.ts list [--topic <dlq topic>] [--limit N]
-  node --import tsx scripts/dlq.ts replay <offset|partition:offset> [...] [--topic <dlq topic>] [--to <topic>] [--new-id]
+  node scripts/dlq.ts list [--topic <dlq topic>] [--limit N]
+  node scripts/dlq.ts replay <offset|partition:offset> [...] [--topic <dlq topic>] [--to <topic>] [--new-id]
 --new-id: the replayed event gets a new id (the same one each time for the same dead letter) and keeps
   the old one as the extension originalid: for a 422 identity_conflict, whose identity is taken
 defaults: --topic $KAFKA_DLQ_TOPIC (purchases-dlq), --to $KAFKA_TOPIC (purchases); Kafka: $KAFKA_BOOTSTRAP_SERVERS`;

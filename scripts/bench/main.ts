@@ -148,7 +148,10 @@ try {
     store,
     overrides: args.overrides,
     runFrom: Object.fromEntries(
-      wanted.map((fn) => [fn, !profileDir && bundles.has(fn) ? "esbuild bundle" : "source (tsx)"]),
+      wanted.map((fn) => [
+        fn,
+        !profileDir && bundles.has(fn) ? "esbuild bundle" : "source (node type stripping)",
+      ]),
     ),
     table: markdownTable(results),
     figures: results,

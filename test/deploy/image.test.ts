@@ -62,7 +62,7 @@ describe("container image (Dockerfile)", () => {
     }
     assert.match(text, /CKJS_LINKING=dynamic .*npm ci/);
     assert.match(text, /ARG FUNCTION/);
-    assert.match(text, /tsx scripts\/bundle\.ts --only "\$FUNCTION"/);
+    assert.match(text, /RUN node scripts\/bundle\.ts --only "\$FUNCTION"/);
     for (const path of [
       "package.json",
       "package-lock.json",
