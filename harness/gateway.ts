@@ -22,7 +22,7 @@ export interface Routes {
 
 /**
  * The HTTPRoutes' rules for api.localhost (knative/base/http-routes.yaml), as Gateway API path
- * matches; test/deploy/routes.test.ts fails when the two differ.
+ * matches; test/deploy/routes.unit.test.ts fails when the two differ.
  */
 export const PUBLIC_ROUTES: readonly { type: "Exact" | "PathPrefix"; path: string; to: keyof Routes }[] = [
   { type: "Exact", path: "/buy", to: "buy" },

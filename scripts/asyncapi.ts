@@ -1,5 +1,5 @@
 // npm run asyncapi: writes docs/asyncapi.json from the valibot schemas (functions/shared/asyncapi.ts).
-// test/asyncapi/document.test.ts fails when the committed file is not what this writes (then biome
+// test/asyncapi/document.unit.test.ts fails when the committed file is not what this writes (then biome
 // formats it: see package.json).
 import { writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";

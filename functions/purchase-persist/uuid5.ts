@@ -1,6 +1,6 @@
 // RFC 9562 UUIDv5 with node:crypto. By hand rather than the `uuid` package's v5 (still used
 // elsewhere): its v5 turns the name into bytes one character at a time, and persist derives one id
-// per event; measured 11.7 µs against 4.2 µs per id, ~7% of persist's CPU per event (uuid5.test.ts
+// per event; measured 11.7 µs against 4.2 µs per id, ~7% of persist's CPU per event (uuid5.unit.test.ts
 // checks both give the same ids).
 import { createHash } from "node:crypto";
 

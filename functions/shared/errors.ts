@@ -19,7 +19,7 @@ interface CatalogEntry {
 
 /**
  * Every error code the system answers, once, with its status and meaning. AppError takes only these
- * codes; the OpenAPI documents describe errors from here, and test/docs/error-table.test.ts holds the
+ * codes; the OpenAPI documents describe errors from here, and test/docs/error-table.unit.test.ts holds the
  * README's error table to it.
  */
 export const ERROR_CATALOG = {

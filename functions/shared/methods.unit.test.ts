@@ -23,7 +23,7 @@ describe("allowedMethods", () => {
 });
 
 describe("405 and OPTIONS", () => {
-  // TRACE cannot be built as a Request in-process; harness/gateway.test.ts sends it over HTTP.
+  // TRACE cannot be built as a Request in-process; harness/gateway.unit.test.ts sends it over HTTP.
   for (const method of ["PUT", "DELETE", "PATCH", "QUERY"]) {
     test(`When ${method} is sent to a GET route, then 405 JSON with Allow`, async () => {
       const res = await app.request("/users/alice", { method });
