@@ -20,7 +20,7 @@ import { listFunctions, ROOT } from "../../harness/root.ts";
 import { ensureTopics } from "../../harness/system.ts";
 import { startFunction } from "./procs.ts";
 import { median, round } from "./stats.ts";
-import { type BenchContext, type FigureResult, type Row, row } from "./types.ts";
+import { type BenchContext, type FigureResult, FigureSkipped, type Row, row } from "./types.ts";
 
 const FLOOR = `require("node:http").createServer((q, s) => s.end("ok")).listen(Number(process.env.PORT));
 process.on("SIGTERM", () => process.exit(0));`;
@@ -30,10 +30,16 @@ type Started = Pick<Component, "url" | "stop" | "output" | "child">;
 
 export async function imageFigure(ctx: BenchContext): Promise<Omit<FigureResult, "name" | "seconds">> {
   const starts = ctx.quick ? 3 : 10;
+  let containers: string;
+  try {
+    containers = engine();
+  } catch (err) {
+    throw new FigureSkipped((err as Error).message, "bash scripts/install-system.sh, then npm run images");
+  }
   const missing = listFunctions().filter(
-    (fn) => spawnSync(engine(), ["image", "inspect", imageOf(fn)], { stdio: "ignore" }).status !== 0,
+    (fn) => spawnSync(containers, ["image", "inspect", imageOf(fn)], { stdio: "ignore" }).status !== 0,
   );
-  if (missing.length > 0) throw new Error(`no image for ${missing.join(", ")}: run npm run images first`);
+  if (missing.length > 0) throw new FigureSkipped(`no image for ${missing.join(", ")}`, "npm run images");
   const base = spawnSync("bash", ["scripts/images.sh", "--print-base"], { cwd: ROOT, encoding: "utf8" });
   if (base.status !== 0) throw new Error(`no base image: ${base.stderr}`);
   const env = {
