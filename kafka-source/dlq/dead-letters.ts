@@ -1,6 +1,6 @@
 // Pure: dead letters (binary-mode Kafka CloudEvents the dispatcher produced) -> readable summaries and
 // replayable records, and the argument parsing of scripts/dlq.ts.
-import { v5 as uuidv5 } from "uuid";
+import { uuidV5For } from "../../functions/shared/uuid5.ts";
 import { type KafkaBinaryMessage, toKafkaBinary, withoutAttributes } from "../dispatcher/binding.ts";
 import { type KafkaRecord, parseCloudEventRecord } from "../dispatcher/mapping.ts";
 
@@ -13,6 +13,7 @@ defaults: --topic $KAFKA_DLQ_TOPIC (purchases-dlq), --to $KAFKA_TOPIC (purchases
 
 // Namespace of the ids --new-id gives (RFC 9562 UUIDv5 of the dead letter's position).
 const REPLAY_NAMESPACE = "4d7c2a8e-5b1f-4e63-9a0d-2f8b6c1e7a54";
+const replayId = uuidV5For(REPLAY_NAMESPACE);
 
 export class UsageError extends Error {}
 
@@ -127,7 +128,7 @@ export function replayMessage(record: KafkaRecord, opts: { newId?: boolean } = {
   const attributes = withoutAttributes(event.attributes, (n) => /^knative(error|kafka)/.test(n));
   if (opts.newId) {
     attributes.originalid = String(attributes.id);
-    attributes.id = uuidv5(`${record.topic}\n${record.partition}\n${record.offset}`, REPLAY_NAMESPACE);
+    attributes.id = replayId(`${record.topic}\n${record.partition}\n${record.offset}`);
   }
   return toKafkaBinary({ ...event, attributes }, record.key);
 }
