@@ -27,7 +27,8 @@ COPY scripts/postinstall.mjs scripts/postinstall.mjs
 RUN CKJS_LINKING=dynamic npm_config_build_from_source=true npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY scripts/bundle.ts scripts/bundle.ts
-COPY harness/bundle.ts harness/root.ts harness/
+COPY build/bundle.ts build/
+COPY harness/root.ts harness/
 COPY functions functions
 COPY web web
 ARG FUNCTION

@@ -4,7 +4,8 @@
 // of them (scripts/test.sh runs those with addresses where nothing listens).
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { systemConfig, type Variables } from "../functions/shared/config.ts";
+import type { Variables } from "../functions/shared/config.ts";
+import { systemConfig } from "./config.ts";
 import { ROOT } from "./root.ts";
 
 /** Config for a test: the local stack (or KAFKA_BOOTSTRAP_SERVERS / MONGODB_URI), quiet logs. */

@@ -9,8 +9,9 @@
 //     --new-id gives each a new id instead (derived from its DLQ position; the old one kept as the
 //     extension originalid): the way out of a 422 identity_conflict (README, Dead letters).
 // Kafka: $KAFKA_BOOTSTRAP_SERVERS; defaults: --topic $KAFKA_DLQ_TOPIC, --to $KAFKA_TOPIC.
-import { systemConfig } from "../functions/shared/config.ts";
+
 import { createAdmin, createKafka, createProducer } from "../functions/shared/kafka.ts";
+import { systemConfig } from "../harness/config.ts";
 import {
   describe,
   namedPurchaseId,

@@ -9,7 +9,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { systemConfig } from "../../functions/shared/config.ts";
+import { systemConfig } from "../../harness/config.ts";
 import { listFunctions, ROOT } from "../../harness/root.ts";
 import { parseBenchArgs, USAGE, UsageError } from "./args.ts";
 import { coldstartFigure } from "./coldstart.ts";

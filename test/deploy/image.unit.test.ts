@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { KAFKA_PACKAGE } from "../../harness/bundle.ts";
+import { KAFKA_PACKAGE } from "../../build/bundle.ts";
 import { ROOT } from "../../harness/root.ts";
 
 const dockerfile = readFileSync(join(ROOT, "Dockerfile"), "utf8");
@@ -68,6 +68,8 @@ describe("container image (Dockerfile)", () => {
       "package-lock.json",
       "scripts/postinstall.mjs",
       "scripts/bundle.ts",
+      "build/bundle.ts",
+      "harness/root.ts",
       "functions",
       "web",
     ]) {
@@ -132,7 +134,7 @@ describe("container image (Dockerfile)", () => {
   });
 
   test("When the build context is sent, then node_modules, dist and local state stay out of it", () => {
-    const ignore = readFileSync(join(ROOT, "Dockerfile.dockerignore"), "utf8").split("\n");
+    const ignore = readFileSync(join(ROOT, ".dockerignore"), "utf8").split("\n");
     for (const pattern of ["**/node_modules", "dist", ".local", ".git"])
       assert.ok(ignore.includes(pattern), pattern);
   });
