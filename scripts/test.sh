@@ -18,18 +18,19 @@ source scripts/node-env.sh
 shopt -s globstar nullglob
 
 FOLDERS=(functions harness kafka-source scripts test web)
-# Stack-tier files at once. Most of a stack file's time is waiting (a consumer group joining, a
-# broker round trip, a function starting), so more files than cores overlap; past 4 the 2-core
-# machine spends the gain on starting Node processes and the per-file times stretch
-# (docs: "Tests" has the measurements). TEST_CONCURRENCY overrides it.
+# Stack-tier files at once (with the unit files). Most of a stack file's time is waiting (a consumer
+# group joining, a broker round trip, a function starting), so more files than cores overlap; a
+# file that starts the whole system runs ~8 Node processes, so 4 stay well inside memory. With 4,
+# this phase took 128-132 s on the shared 2-core machine (load 6-17); other values not yet
+# measured. TEST_CONCURRENCY overrides it.
 STACK_CONCURRENCY="${TEST_CONCURRENCY:-4}"
 
-# An empty argument would make node --test fall back to its own search of the whole tree.
 # Unit files at once: three per core. None shares anything, and the slow ones wait (a child
 # process's SIGTERM, a timer) rather than compute: on the 2-core machine, at load 15-20, 6 at once
 # ran the tier in 41-47 s against 69-87 s for 2 (node's own default is cores - 1).
 UNIT_CONCURRENCY="$(( $(nproc) * 3 ))"
 
+# One line per file; an empty argument would make node --test search the whole tree by itself.
 unit_files() { for d in "${FOLDERS[@]}"; do for f in "$d"/**/*.unit.test.ts; do echo "$f"; done; done; }
 
 # Addresses where nothing listens: a unit test that reaches for the broker or the database fails
