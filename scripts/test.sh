@@ -21,8 +21,8 @@ FOLDERS=(functions harness kafka-source scripts test web)
 # Stack-tier files at once (with the unit files). Most of a stack file's time is waiting (a consumer
 # group joining, a broker round trip, a function starting), so more files than cores overlap; a
 # file that starts the whole system runs ~8 Node processes, so 4 stay well inside memory. With 4,
-# this phase took 128-132 s on the shared 2-core machine (load 6-17); other values not yet
-# measured. TEST_CONCURRENCY overrides it.
+# this phase took 97-132 s on the shared 2-core machine (load 5-17); with 6, 86 s, for a load of 20
+# on a machine others share: 4 leaves them room. TEST_CONCURRENCY overrides it.
 STACK_CONCURRENCY="${TEST_CONCURRENCY:-4}"
 
 # Unit files at once: three per core. None shares anything, and the slow ones wait (a child
