@@ -27,12 +27,13 @@ COPY scripts/postinstall.mjs scripts/postinstall.mjs
 RUN CKJS_LINKING=dynamic npm_config_build_from_source=true npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY scripts/bundle.ts scripts/bundle.ts
-COPY harness/bundle.ts harness/root.ts harness/
+COPY build/bundle.ts build/
+COPY harness/root.ts harness/
 COPY functions functions
 COPY web web
 ARG FUNCTION
 RUN test -n "$FUNCTION" || { echo "build with --build-arg FUNCTION=<name> (a folder of functions/)" >&2; exit 1; }
-RUN npx tsx scripts/bundle.ts --only "$FUNCTION"
+RUN node scripts/bundle.ts --only "$FUNCTION"
 
 # ---------------------------------------------------------------- node-files
 # What any Node program needs to run, and nothing else (distroless style): the node binary, the

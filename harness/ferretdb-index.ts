@@ -13,7 +13,7 @@
 // settles each collided insert with one (batcher.ts, settleCollision), so a mass redelivery ran at
 // 30-36 events/s; a GIN index on _jsonb -> '_id' serves those lookups (0.5 ms). jsonb_path_ops: the
 // smaller, faster GIN operator class, and @> is the only operator wanted here.
-//   node --import tsx harness/ferretdb-index.ts [<mongodb-uri>]   (default: $MONGODB_URI)
+//   node harness/ferretdb-index.ts [<mongodb-uri>]   (default: $MONGODB_URI)
 import { spawnSync } from "node:child_process";
 import { pathToFileURL } from "node:url";
 

@@ -23,7 +23,7 @@ export interface Routes {
 
 /**
  * The HTTPRoutes' rules for api.localhost (knative/base/http-routes.yaml), as Gateway API path
- * matches; test/deploy/routes.test.ts fails when the two differ.
+ * matches; test/deploy/routes.unit.test.ts fails when the two differ.
  */
 export const PUBLIC_ROUTES: readonly { type: "Exact" | "PathPrefix"; path: string; to: keyof Routes }[] = [
   { type: "Exact", path: "/buy", to: "buy" },
@@ -147,7 +147,7 @@ export const GatewayConfigSchema = v.object({
   PORT: v.optional(v.unwrap(fields.PORT), "8000"),
 });
 
-// Run alone: GATEWAY_ROUTES='{"buy":"http://127.0.0.1:8101",...}' PORT=8000 tsx harness/gateway.ts
+// Run alone: GATEWAY_ROUTES='{"buy":"http://127.0.0.1:8101",...}' PORT=8000 node harness/gateway.ts
 if (import.meta.url === `file://${process.argv[1]}`) {
   let config: v.InferOutput<typeof GatewayConfigSchema>;
   try {

@@ -1,4 +1,4 @@
-// A component of the local system as a child process: `node [--import tsx] entry` on a port, its
+// A component of the local system as a child process: `node entry` on a port, its
 // output kept (and optionally forwarded line by line), stopped with a signal. It counts as started
 // when it says on which port it listens (an IPC message, functions/shared/listening.ts) and as ready
 // when its /readyz answers 200, as Knative routes to a pod once its readiness probe passes.
@@ -25,7 +25,7 @@ export interface Component {
 export interface SpawnOptions {
   /** For output lines and errors. */
   name: string;
-  /** A TypeScript source (run with tsx) or a bundle (.mjs, run as the image runs it), from the root. */
+  /** A TypeScript source (run by Node's type stripping) or a bundle (.mjs, run as the image runs it), from the root. */
   entry: string;
   env?: Record<string, string>;
   /** 0 (default) lets the process pick a free port; it reports the one it got. */
@@ -63,7 +63,7 @@ const exitedAlready = (child: ChildProcess) => child.exitCode !== null || child.
 /** Spawns the entry and resolves once it is ready (or listening, with `until: "listening"`). */
 export async function spawnComponent(opts: SpawnOptions): Promise<Component> {
   const { name, entry, env = {}, port = 0, onLine, until = "ready", timeoutMs = 90_000 } = opts;
-  const args = entry.endsWith(".ts") ? ["--import", "tsx", entry] : [entry];
+  const args = entry.endsWith(".ts") ? [entry] : [entry];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },

@@ -1,10 +1,11 @@
 // The local stack (Kafka, FerretDB on PostgreSQL: scripts/stack.sh): its addresses as a config, and
 // its start/stop commands for the tests and campaigns that take a service down. Every harness module
-// that reaches the broker or the database gets its addresses here; `npm run test:unit` runs the test
-// files that import none of them (harness/unit-tests.ts).
+// that reaches the broker or the database gets its addresses here; a *.unit.test.ts imports none
+// of them (scripts/test.sh runs those with addresses where nothing listens).
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { systemConfig, type Variables } from "../functions/shared/config.ts";
+import type { Variables } from "../functions/shared/config.ts";
+import { systemConfig } from "./config.ts";
 import { ROOT } from "./root.ts";
 
 /** Config for a test: the local stack (or KAFKA_BOOTSTRAP_SERVERS / MONGODB_URI), quiet logs. */

@@ -129,7 +129,7 @@ export async function readRecords(topic: string, count: number, timeoutMs = 20_0
 
 /** Runs the dead-letter tool (scripts/dlq.ts) against the test run's broker: exit code and output. */
 export function runDlqTool(...args: string[]) {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/dlq.ts", ...args], {
+  const child = spawn(process.execPath, ["scripts/dlq.ts", ...args], {
     cwd: ROOT,
     env: { ...process.env, KAFKA_BOOTSTRAP_SERVERS: testConfig().KAFKA_BOOTSTRAP_SERVERS.join(",") },
   });

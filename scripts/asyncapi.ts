@@ -1,9 +1,9 @@
-// npm run asyncapi: writes docs/asyncapi.json from the valibot schemas (functions/shared/asyncapi.ts).
-// test/asyncapi/document.test.ts fails when the committed file is not what this writes (then biome
+// npm run asyncapi: writes docs/asyncapi.json from the valibot schemas (harness/asyncapi.ts).
+// test/asyncapi/document.unit.test.ts fails when the committed file is not what this writes (then biome
 // formats it: see package.json).
 import { writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { asyncApiDocument } from "../functions/shared/asyncapi.ts";
+import { asyncApiDocument } from "../harness/asyncapi.ts";
 import { ROOT } from "../harness/root.ts";
 
 const ASYNCAPI_FILE = "docs/asyncapi.json";

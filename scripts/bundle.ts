@@ -1,12 +1,12 @@
 // npm run bundle: bundles every function (functions/<name>/server.ts) into dist/<name>/index.mjs, a
-// folder that runs alone with `node index.mjs`, as each container image ships it (harness/bundle.ts).
+// folder that runs alone with `node index.mjs`, as each container image ships it (build/bundle.ts).
 //
-//   tsx scripts/bundle.ts                  all functions
-//   tsx scripts/bundle.ts --only buy       one (repeat --only, or comma-separate, for several)
-//   tsx scripts/bundle.ts --out /tmp/dist  another output root
+//   node scripts/bundle.ts                  all functions
+//   node scripts/bundle.ts --only buy       one (repeat --only, or comma-separate, for several)
+//   node scripts/bundle.ts --out /tmp/dist  another output root
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
-import { bundleFunction } from "../harness/bundle.ts";
+import { bundleFunction } from "../build/bundle.ts";
 import { listFunctions, ROOT } from "../harness/root.ts";
 
 const kb = (n: number) => `${(n / 1024).toFixed(0).padStart(6)} kB`;

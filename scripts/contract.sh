@@ -22,4 +22,4 @@ fi
 source scripts/stack-guard.sh
 start_stack_for_this_run
 
-SCHEMATHESIS_BIN="$VENV/bin/st" node --import tsx scripts/contract.ts
+SCHEMATHESIS_BIN="$VENV/bin/st" node scripts/contract.ts

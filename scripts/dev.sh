@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -d node_modules/@confluentinc/kafka-javascript ] || [ ! -d node_modules/tsx ]; then
+if [ ! -d node_modules/@confluentinc/kafka-javascript ] || [ ! -d node_modules/hono ]; then
   echo "==> installing dependencies"
   if [ "$(id -u)" -eq 0 ] || command -v sudo >/dev/null; then bash scripts/install-system.sh; fi
   source scripts/node-env.sh
@@ -17,4 +17,4 @@ source scripts/node-env.sh
 source scripts/stack-guard.sh
 start_stack_for_this_run
 trap 'exit 130' INT TERM
-node --import tsx scripts/dev.ts "$@"
+node scripts/dev.ts "$@"

@@ -2,7 +2,8 @@
 // local KafkaSource dispatcher and the gateway against the running local stack, prints where each
 // listens, restarts any of them that dies (harness/supervisor.ts), with --monitoring starts a
 // Prometheus that scrapes them (harness/prometheus.ts), and stops them all on Ctrl-C.
-import { systemConfig } from "../functions/shared/config.ts";
+
+import { systemConfig } from "../harness/config.ts";
 import { ensureLocalGins, localPostgres } from "../harness/ferretdb-index.ts";
 import { startLocalPrometheus } from "../harness/prometheus.ts";
 import { formatEvent, supervise } from "../harness/supervisor.ts";

@@ -1,17 +1,18 @@
 // Dead-letter topic tool for the local KafkaSource dispatcher (kafka-source/dispatcher).
-//   node --import tsx scripts/dlq.ts list [--topic purchases-dlq] [--limit N]
+//   node scripts/dlq.ts list [--topic purchases-dlq] [--limit N]
 //     prints every dead letter, oldest first: partition:offset, id, source, type, knativeerrorcode,
 //     the decoded knativeerrordata and a preview of the data. Reads from the beginning to the end
 //     offsets with a throwaway group id, commits nothing.
-//   node --import tsx scripts/dlq.ts replay <offset|partition:offset> [...] [--to purchases]
+//   node scripts/dlq.ts replay <offset|partition:offset> [...] [--to purchases]
 //     produces the chosen dead letters' original records to --to (key, value bytes and headers as
 //     produced, plus the id a record that was no CloudEvent had; without the failure headers), so
 //     dedup by id still holds.
 //     --new-id gives each a new id instead (derived from its DLQ position; the old one kept as the
 //     extension originalid): the way out of a 422 identity_conflict (docs/operations.md#dead-letters).
 // Kafka: $KAFKA_BOOTSTRAP_SERVERS; defaults: --topic $KAFKA_DLQ_TOPIC, --to $KAFKA_TOPIC.
-import { systemConfig } from "../functions/shared/config.ts";
+
 import { createAdmin, createKafka, createProducer } from "../functions/shared/kafka.ts";
+import { systemConfig } from "../harness/config.ts";
 import {
   describe,
   namedPurchaseId,

@@ -5,7 +5,7 @@
 // and nothing else: the KafkaSource's retries (kafka-source.yaml delivery) outlast the outage.
 // Prints the report, writes it as JSON to bench-results/faults-<time>.json, exits 1 on a failed check.
 //
-//   node --import tsx scripts/faults.ts [--purchases 48000] [--concurrency 32] [--rate 120]
+//   node scripts/faults.ts [--purchases 48000] [--concurrency 32] [--rate 120]
 //        [--db-outage-ms 180000] [--request-timeout-ms 8000] [--max-attempts 12] [--keep]
 //        [--logs <dir>]   (each component's output, for a look at a failed run)
 //

@@ -20,7 +20,7 @@ bash scripts/images.sh
 
 source scripts/stack-guard.sh
 start_stack_for_this_run
-remove_containers() { node --import tsx -e 'import("./harness/containers.ts").then((m) => m.removeLeftoverContainers())' || true; }
+remove_containers() { node -e 'import("./harness/containers.ts").then((m) => m.removeLeftoverContainers())' || true; }
 registry_was_up=""; bash scripts/registry.sh status >/dev/null 2>&1 && registry_was_up=1
 stop_registry() { [ -n "$registry_was_up" ] || bash scripts/registry.sh stop; }
 trap 'remove_containers; stop_started_stack; stop_registry' EXIT
@@ -29,10 +29,10 @@ export FUNCTION_RUNTIME=container
 if [ $# -gt 0 ]; then
   files=("$@")
 else
-  files=(test/images/*.test.ts test/e2e/first-request.test.ts test/e2e/pipeline.test.ts test/web/purchase-flow.test.ts)
+  files=(test/images/*.test.ts test/e2e/first-request.test.ts test/e2e/pipeline.serial.test.ts test/web/purchase-flow.test.ts)
 fi
 echo "==> node --test through the containers (${#files[@]} files)"
-node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
+node --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
 
 if [ $# -eq 0 ]; then
   echo "==> contract check through the containers"

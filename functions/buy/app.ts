@@ -2,7 +2,6 @@
 // once Kafka has acknowledged (acks=all). Also GET / and GET /health of the public API.
 import { CloudEvent, Kafka as KafkaBinding } from "cloudevents";
 import { Counter, Histogram } from "prom-client";
-import { v5 as uuidv5 } from "uuid";
 import type * as v from "valibot";
 import { type BuyAccepted, BuyHeadersSchema, type BuyHealthSchema } from "../shared/api-schemas.ts";
 import { type BaseDeps, createBaseApp } from "../shared/app.ts";
@@ -17,6 +16,7 @@ import { serveDocs } from "../shared/openapi.ts";
 import { BuyRequestSchema, PURCHASE_EVENT_TYPE, type Purchase } from "../shared/purchase.ts";
 import { withTimeout } from "../shared/timeout.ts";
 import { incomingTraceContext, producerSpan } from "../shared/tracing.ts";
+import { uuidV5For } from "../shared/uuid5.ts";
 import { publicApiDocument } from "./openapi.ts";
 import { certainlyNotWritten, GateClosedError } from "./outcome.ts";
 import { createProduceGate } from "./produce-gate.ts";
@@ -24,6 +24,7 @@ import { createProduceGate } from "./produce-gate.ts";
 export const MAX_BODY_BYTES = 16 * 1024;
 // Fixed namespace for purchase ids derived from (user_id, Idempotency-Key): RFC 9562 UUIDv5.
 const IDEMPOTENCY_NAMESPACE = "3f4e9c52-6d0b-4c3e-9a51-2b8f0d7c1e64";
+const idempotentId = uuidV5For(IDEMPOTENCY_NAMESPACE);
 
 export interface BuyDeps extends BaseDeps {
   producer: Pick<Producer, "send">;
@@ -95,7 +96,7 @@ export function createApp(deps: BuyDeps) {
     const headers = { "Idempotency-Key": c.req.header("Idempotency-Key") };
     const key = parseOr400(BuyHeadersSchema, headers, "header")["Idempotency-Key"];
     // With a key, the id and the item follow from (user_id, key): a retry is the same purchase.
-    const id = key ? uuidv5(`${input.user_id}\n${key}`, IDEMPOTENCY_NAMESPACE) : crypto.randomUUID();
+    const id = key ? idempotentId(`${input.user_id}\n${key}`) : crypto.randomUUID();
     const item = key ? CATALOG[Number.parseInt(id.slice(0, 8), 16) % CATALOG.length] : pickItem(deps.random);
     if (!item) throw new Error("catalog is empty");
     const purchase: Purchase = {

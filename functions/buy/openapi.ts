@@ -1,7 +1,6 @@
 // The public API's OpenAPI document: the paths the gateway (ingress) routes to buy, items and
 // user-purchases. Served by buy at GET /openapi.json, which the gateway also routes.
 import * as v from "valibot";
-import pkg from "../../package.json" with { type: "json" };
 import {
   BuyAcceptedSchema,
   BuyHeadersSchema,
@@ -15,6 +14,7 @@ import {
   StoredPurchaseSchema,
   UserPathSchema,
 } from "../shared/api-schemas.ts";
+import { VERSION } from "../shared/info.ts";
 import { buildDocument, docsPaths } from "../shared/openapi.ts";
 import { HistoryQuerySchema } from "../shared/paging.ts";
 import { BuyRequestSchema } from "../shared/purchase.ts";
@@ -22,7 +22,7 @@ import { BuyRequestSchema } from "../shared/purchase.ts";
 export const publicApiDocument = ({ maxBodyBytes }: { maxBodyBytes: number }) =>
   buildDocument({
     title: "Purchase API",
-    version: pkg.version,
+    version: VERSION,
     description:
       "Buy a random item and read a user's purchase history with statistics. Every error is " +
       "`{error, message, details?}` JSON.",

@@ -1,6 +1,5 @@
 // The Customer Management API's OpenAPI document (cluster-local), served by the
 // customer-management function itself at GET /openapi.json.
-import pkg from "../../package.json" with { type: "json" };
 import {
   AllPurchasesSchema,
   ApiUserPathSchema,
@@ -13,6 +12,7 @@ import {
   UserPathSchema,
   UserPurchasesSchema,
 } from "../shared/api-schemas.ts";
+import { VERSION } from "../shared/info.ts";
 import { buildDocument, docsPaths } from "../shared/openapi.ts";
 import { ApiQuerySchema, HistoryQuerySchema } from "../shared/paging.ts";
 
@@ -25,7 +25,7 @@ const notFound = "E.g. an empty user id.";
 export const managementApiDocument = () =>
   buildDocument({
     title: "Customer Management API",
-    version: pkg.version,
+    version: VERSION,
     description:
       "Stored purchases: a user's history with statistics, the /api routes, and health " +
       "with the KafkaSource consumer group's lag. Every error is `{error, message, details?}` JSON.",

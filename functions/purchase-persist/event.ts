@@ -7,8 +7,8 @@ import * as v from "valibot";
 import { decodeUtf8, wellFormed } from "../shared/body.ts";
 import { issueDetails } from "../shared/errors.ts";
 import { isCalendarDate, PurchaseDataSchema, type PurchaseDoc, toCents } from "../shared/purchase.ts";
+import { uuidV5For } from "../shared/uuid5.ts";
 import type { IdSource } from "./identity.ts";
-import { uuidV5For } from "./uuid5.ts";
 
 // Namespace for purchase ids derived from a CloudEvent's identity: RFC 9562 UUIDv5.
 const EVENT_NAMESPACE = "9b8e51b6-3a51-4f0e-8d4c-6f0a1d2e7c33";

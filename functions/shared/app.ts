@@ -7,7 +7,7 @@ import { secureHeaders } from "hono/secure-headers";
 import type { Registry } from "prom-client";
 import { notFound, onError } from "./errors.ts";
 import type { Logger } from "./logging.ts";
-import { answerOptions, methodNotAllowed } from "./methods.ts";
+import { allowHeaderOn } from "./methods.ts";
 import { httpMetrics, metricsHandler } from "./metrics.ts";
 import { traceRequests } from "./tracing.ts";
 
@@ -42,11 +42,11 @@ export function createBaseApp({ logger, registry, corsOrigins = [], ready = () =
   });
   app.use(httpMetrics(registry));
   app.use(secureHeadersFor());
-  app.use(answerOptions(() => app.routes));
+  // Routes are registered after this; it reads them when the first request finds none.
+  app.use(allowHeaderOn(app));
   if (corsOrigins.length > 0) app.use(corsFor(corsOrigins));
   app.onError(onError(logger));
-  // Routes are registered after this; the handler reads them when a request finds none.
-  app.notFound((c) => methodNotAllowed(c, app.routes) ?? notFound(c));
+  app.notFound(notFound);
   app.get("/metrics", metricsHandler(registry));
   app.get("/livez", (c) => c.json({ status: "alive" }));
   app.get("/readyz", (c) => (ready() ? c.json({ status: "ready" }) : c.json({ status: "not ready" }, 503)));
@@ -117,7 +117,9 @@ function secureHeadersFor(): MiddlewareHandler {
 function corsFor(origins: string[]): MiddlewareHandler {
   const preflight = cors({ origin: origins, allowHeaders: ["Content-Type", "Idempotency-Key"], maxAge: 600 });
   return async (c, next) => {
-    if (c.req.method === "OPTIONS") return preflight(c, next);
+    // A plain OPTIONS (no Access-Control-Request-Method) is not a preflight: Allow answers it.
+    if (c.req.method === "OPTIONS" && c.req.header("Access-Control-Request-Method"))
+      return preflight(c, next);
     const origin = c.req.header("Origin");
     if (origin && origins.includes(origin)) setResponseHeader(c, "Access-Control-Allow-Origin", origin);
     setResponseHeader(c, "Vary", "Origin", true);

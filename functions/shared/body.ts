@@ -5,18 +5,19 @@ import { AppError, Errors } from "./errors.ts";
 // JSON text is UTF-8 (RFC 8259 §8.1): invalid bytes are refused, not replaced with U+FFFD. A leading
 // BOM is ignored, as that section allows.
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
-// An unpaired surrogate (a "\ud800" escape) is not a character; I-JSON (RFC 7493 §2.1) forbids it.
-const LONE_SURROGATE = /\p{Cs}/u;
-
-/** False when a string of a JSON value, or a key, holds an unpaired surrogate. Iterative: any depth. */
+/**
+ * False when a string of a JSON value, or a key, holds an unpaired surrogate (a "\ud800" escape):
+ * not a character, and I-JSON (RFC 7493 §2.1) forbids it. String.prototype.isWellFormed checks
+ * that. Iterative: any depth.
+ */
 export function wellFormed(value: unknown): boolean {
   const pending = [value];
   while (pending.length > 0) {
     const x = pending.pop();
-    if (typeof x === "string" && LONE_SURROGATE.test(x)) return false;
+    if (typeof x === "string" && !x.isWellFormed()) return false;
     if (x === null || typeof x !== "object") continue;
     for (const [key, item] of Object.entries(x)) {
-      if (LONE_SURROGATE.test(key)) return false;
+      if (!key.isWellFormed()) return false;
       pending.push(item);
     }
   }

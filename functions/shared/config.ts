@@ -139,9 +139,3 @@ export function parseEnv<S extends v.GenericSchema>(schema: S, env: EnvVars = pr
   if (value === undefined) throw new ConfigError(`missing ${key}`);
   throw new ConfigError(`invalid ${key}=${JSON.stringify(value)}: ${at}${issue.message}`);
 }
-
-/** The names a config schema reads, for the configuration table of docs/configuration.md (test/docs). */
-export const variablesOf = (schema: { entries: v.ObjectEntries }) => Object.keys(schema.entries);
-
-/** Every shared variable, parsed. */
-export const systemConfig = (env: EnvVars = process.env): Variables => parseEnv(SystemConfigSchema, env);

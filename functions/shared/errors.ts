@@ -21,8 +21,8 @@ interface CatalogEntry {
 
 /**
  * Every error code the system answers, once, with its status and meaning. AppError takes only these
- * codes; the OpenAPI documents describe errors from here, and test/docs/error-table.test.ts holds the
- * error table of docs/api.md#errors to it.
+ * codes; the OpenAPI documents describe errors from here, and test/docs/error-table.unit.test.ts holds
+ * the error table of docs/api.md#errors to it.
  */
 export const ERROR_CATALOG = {
   validation_failed: {
@@ -125,16 +125,18 @@ export type ErrorCode = keyof typeof ERROR_CATALOG;
 export const ERROR_CODES = Object.keys(ERROR_CATALOG) as [ErrorCode, ...ErrorCode[]];
 
 export class AppError extends Error {
+  readonly code: ErrorCode;
   readonly status: ContentfulStatusCode;
   readonly details?: unknown;
   readonly headers: Record<string, string>;
 
   constructor(
-    readonly code: ErrorCode,
+    code: ErrorCode,
     message: string,
     opts: { details?: unknown; headers?: Record<string, string> } = {},
   ) {
     super(message);
+    this.code = code;
     const entry: CatalogEntry = ERROR_CATALOG[code];
     this.status = entry.status;
     this.details = opts.details;

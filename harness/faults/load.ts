@@ -2,11 +2,11 @@
 // with the SAME Idempotency-Key after a 503 or a failed connection (what a well-behaved client does),
 // and every attempt recorded, so the campaign can judge each refusal and find any hang.
 import { setTimeout as sleep } from "node:timers/promises";
-import { v5 as uuidv5 } from "uuid";
+import { uuidV5For } from "../../functions/shared/uuid5.ts";
 
 // Equal to IDEMPOTENCY_NAMESPACE in functions/buy/app.ts: it gives the id of a purchase that never
 // got its 202. The campaign compares it with the id of every 202, so a drift fails loudly.
-const BUY_NAMESPACE = "3f4e9c52-6d0b-4c3e-9a51-2b8f0d7c1e64";
+const buyId = uuidV5For("3f4e9c52-6d0b-4c3e-9a51-2b8f0d7c1e64");
 
 export type AttemptResult =
   | { kind: "accepted"; id: string }
@@ -53,7 +53,7 @@ export interface LoadOptions {
 }
 
 /** The purchase id buy derives from (user_id, Idempotency-Key). */
-const expectedPurchaseId = (userId: string, key: string) => uuidv5(`${userId}\n${key}`, BUY_NAMESPACE);
+const expectedPurchaseId = (userId: string, key: string) => buyId(`${userId}\n${key}`);
 
 /** One POST /buy, classified. Never throws. */
 async function buyOnce(url: string, p: TrackedPurchase, timeoutMs: number): Promise<AttemptResult> {

@@ -31,7 +31,7 @@ const OWN_ATTRIBUTES = [
 const OWN = new Set<string>([...OWN_ATTRIBUTES, "data"]);
 
 /**
- * The SDK's `HTTP.binary(new CloudEvent(attributes, false))`, step for step (binding.test.ts checks
+ * The SDK's `HTTP.binary(new CloudEvent(attributes, false))`, step for step (binding.unit.test.ts checks
  * it against the SDK over many events), with the corrections above. By hand because the SDK copies
  * the event, base64-encodes the body for a `data_base64` nobody reads and maps each header through
  * a parser table: 12% of the dispatcher's CPU profile (`npm run bench -- --only persist

@@ -5,13 +5,13 @@
 // A failed dead-letter is retried until it works or the record is given up (shutdown, revocation):
 // an event that is neither delivered nor dead-lettered is never committed.
 
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Producer } from "../../functions/shared/kafka.ts";
 import type { Logger } from "../../functions/shared/logging.ts";
 import { errorFields } from "../../functions/shared/logging.ts";
 import { toDeadLetterRecord, toProducerHeaders } from "./dead-letter-record.ts";
 import { deliver, type SinkOptions } from "./delivery.ts";
 import type { KafkaRecord, MappedEvent } from "./mapping.ts";
-import { sleep } from "./retry.ts";
 
 /** What failed: the record, the event made of it, and the knativeerror* extensions (errorExtensions). */
 export interface DeadLetter {
@@ -77,7 +77,7 @@ export async function deadLetterUntilDone(
       });
     }
     try {
-      await sleep(Math.min(200 * 2 ** attempt, 10_000), cancel);
+      await sleep(Math.min(200 * 2 ** attempt, 10_000), undefined, { signal: cancel });
     } catch {
       return false;
     }

@@ -1,11 +1,13 @@
 // HTTP delivery of one event to a sink: binary content mode, one event per POST, the per-attempt
 // timeout, and KafkaSource's retry policy (see retry.ts). I/O lives here; the policy is pure.
+
 import http from "node:http";
 import https from "node:https";
+import { setTimeout as sleep } from "node:timers/promises";
 import { urlToHttpOptions } from "node:url";
 import { requestOf } from "./http-request.ts";
 import type { MappedEvent } from "./mapping.ts";
-import { backoffMs, ERROR_DATA_MAX_BYTES, type Failure, isRetryableStatus, sleep } from "./retry.ts";
+import { backoffMs, ERROR_DATA_MAX_BYTES, type Failure, isRetryableStatus } from "./retry.ts";
 
 export interface SinkOptions {
   url: string;
@@ -58,7 +60,7 @@ export async function deliver(
     const delay = backoffMs(opts.backoffPolicy, opts.backoffDelayMs, retry + 1);
     opts.onRetry?.(retry + 1, failure, delay);
     try {
-      await sleep(delay, cancel);
+      await sleep(delay, undefined, { signal: cancel });
     } catch {
       return { kind: "cancelled", attempts };
     }

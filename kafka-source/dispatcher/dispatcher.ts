@@ -1,5 +1,6 @@
 // The dispatch loop: poll -> buffer per partition -> send (ordered/unordered) -> dead-letter on failure
 // -> commit contiguous completed offsets every `commitIntervalMs`, on revocation and at shutdown.
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../../functions/shared/logging.ts";
 import { errorFields } from "../../functions/shared/logging.ts";
 import type { SourceConsumer } from "./consumer.ts";
@@ -8,7 +9,7 @@ import { type DeliveryOutcome, deliver, type SinkOptions } from "./delivery.ts";
 import type { DispatcherConfig } from "./manifest.ts";
 import { fallbackEvent, type KafkaRecord, type MappedEvent, toCloudEvent } from "./mapping.ts";
 import type { DispatcherMetrics } from "./metrics.ts";
-import { errorExtensions, sleep } from "./retry.ts";
+import { errorExtensions } from "./retry.ts";
 import { type PartitionState, type Scheduler, type TopicPartition, tpKey } from "./scheduler.ts";
 
 export interface DispatcherDeps {

@@ -3,7 +3,7 @@
 // CloudEvent POSTed in binary mode to the sink, with spec.delivery's retries, backoff, timeout and
 // dead-letter sink, and offsets committed only behind completed records (at-least-once).
 //
-//   node --import tsx kafka-source/dispatcher/main.ts
+//   node kafka-source/dispatcher/main.ts
 //
 // Environment: the table of docs/configuration.md (the rows "Read by" dispatcher), checked by
 // manifest.ts DispatcherEnvSchema; all optional except a sink URL when spec.sink is a ref, as in our

@@ -68,22 +68,14 @@ export function errorExtensions(destination: string, failure: Failure): Record<s
   return ext;
 }
 
-/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    // A partition's cancel signal is shared by all its deliveries in flight: during an outage up to
-    // KAFKA_SOURCE_MAX_IN_FLIGHT of them wait here at once (each listener is removed when it ends),
-    // which is not the leak Node's MaxListenersExceededWarning guesses at past 10.
-    if (signal) setMaxListeners(0, signal);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
+/**
+ * A partition's cancel. Its signal is shared by all the partition's deliveries in flight, which wait
+ * out their back-off on it (node:timers/promises' setTimeout with `signal`): during an outage up to
+ * KAFKA_SOURCE_MAX_IN_FLIGHT of them at once, each listener removed when its wait ends, which is
+ * not the leak Node's MaxListenersExceededWarning guesses at past 10.
+ */
+export function partitionCancel(): AbortController {
+  const cancel = new AbortController();
+  setMaxListeners(0, cancel.signal);
+  return cancel;
 }

@@ -8,6 +8,7 @@
 // A fetch position that moves back (librdkafka reset an out-of-range offset after the topic was
 // deleted and recreated, or after log truncation) starts the partition's offset tracking afresh.
 import { OffsetTracker } from "./offsets.ts";
+import { partitionCancel } from "./retry.ts";
 
 export interface TopicPartition {
   topic: string;
@@ -78,7 +79,7 @@ export class Scheduler<R extends TopicPartitionOffset> {
         queue: [],
         inFlight: 0,
         tracker: new OffsetTracker(),
-        cancel: new AbortController(),
+        cancel: partitionCancel(),
       };
       this.#parts.set(tpKey(tp), state);
     }

@@ -1,5 +1,7 @@
 // Composition root: builds the real clients from the config, starts the dispatcher and the status
 // server, and returns stop(). main.ts adds the environment and the signals around it.
+
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   createAdmin,
   createKafka,
@@ -16,7 +18,6 @@ import { createDispatcher } from "./dispatcher.ts";
 import type { DispatcherConfig } from "./manifest.ts";
 import type { KafkaRecord } from "./mapping.ts";
 import { createDispatcherMetrics, serveStatus } from "./metrics.ts";
-import { sleep } from "./retry.ts";
 import { Scheduler } from "./scheduler.ts";
 
 export interface StartOptions {
@@ -41,7 +42,7 @@ export async function startKafkaSource(config: DispatcherConfig, log: Logger, op
       } catch (err) {
         if (abort.aborted) throw err;
         log.warn(`${what} failed, retrying`, { attempt, ...errorFields(err) });
-        await sleep(2000, abort);
+        await sleep(2000, undefined, { signal: abort });
       }
     }
   };

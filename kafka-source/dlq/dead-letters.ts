@@ -1,20 +1,21 @@
 // Pure: dead letters (the original records the dispatcher kept, with the event's identity and the
 // failure as ce_ headers: dispatcher/dead-letter-record.ts) -> readable summaries and replayable
 // records, and the argument parsing of scripts/dlq.ts.
-import { v5 as uuidv5 } from "uuid";
+import { uuidV5For } from "../../functions/shared/uuid5.ts";
 import { toKafkaBinary, withoutAttributes } from "../dispatcher/binding.ts";
 import { splitDeadLetter, toProducerHeaders } from "../dispatcher/dead-letter-record.ts";
 import { type KafkaRecord, parseCloudEventRecord } from "../dispatcher/mapping.ts";
 
 export const USAGE = `usage:
-  node --import tsx scripts/dlq.ts list [--topic <dlq topic>] [--limit N]
-  node --import tsx scripts/dlq.ts replay <offset|partition:offset> [...] [--topic <dlq topic>] [--to <topic>] [--new-id]
+  node scripts/dlq.ts list [--topic <dlq topic>] [--limit N]
+  node scripts/dlq.ts replay <offset|partition:offset> [...] [--topic <dlq topic>] [--to <topic>] [--new-id]
 --new-id: the replayed event gets a new id (the same one each time for the same dead letter) and keeps
   the old one as the extension originalid: for a 422 identity_conflict, whose identity is taken
 defaults: --topic $KAFKA_DLQ_TOPIC (purchases-dlq), --to $KAFKA_TOPIC (purchases); Kafka: $KAFKA_BOOTSTRAP_SERVERS`;
 
 // Namespace of the ids --new-id gives (RFC 9562 UUIDv5 of the dead letter's position).
 const REPLAY_NAMESPACE = "4d7c2a8e-5b1f-4e63-9a0d-2f8b6c1e7a54";
+const replayId = uuidV5For(REPLAY_NAMESPACE);
 
 export class UsageError extends Error {}
 
@@ -149,7 +150,7 @@ export function replayMessage(record: KafkaRecord, opts: { newId?: boolean } = {
   const attributes = withoutAttributes(event.attributes, (n) => /^knative(error|kafka)/.test(n));
   const originalId = String(attributes.id);
   attributes.originalid = originalId;
-  attributes.id = uuidv5(`${record.topic}\n${record.partition}\n${record.offset}`, REPLAY_NAMESPACE);
+  attributes.id = replayId(`${record.topic}\n${record.partition}\n${record.offset}`);
   const message = toKafkaBinary({ ...event, attributes }, record.key);
   return { ...message, id: attributes.id, originalId };
 }

@@ -3,7 +3,7 @@
 // against one bare node:http server in a child process; CPU µs per delivered event of this process
 // (the dispatcher's side only), median of the rounds. The bench's purchases as plain JSON records,
 // as the persist figure sends them.
-//   node --import tsx scripts/bench/ab-delivery.ts [--ref main] [--rounds 10] [--events 10000]
+//   node scripts/bench/ab-delivery.ts [--ref main] [--rounds 10] [--events 10000]
 import { fork, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import http from "node:http";
@@ -34,7 +34,7 @@ if (process.argv[2] === "--serve") {
     },
   });
   const work = mkdtempSync(join(tmpdir(), "bench-ab-delivery-"));
-  const child = fork(new URL(import.meta.url).pathname, ["--serve"], { execArgv: ["--import", "tsx"] });
+  const child = fork(new URL(import.meta.url).pathname, ["--serve"], { execArgv: [] });
   try {
     const archive = spawnSync("sh", [
       "-c",

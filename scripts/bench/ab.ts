@@ -2,7 +2,7 @@
 // this tree ("after"), both started at once and driven in alternating rounds (before, after, after,
 // before, ...) at the same request rate, so that the busy spells of a shared machine hit both alike.
 // Reports CPU ms per request of each function's process (its median round) and its req/s.
-//   node --import tsx scripts/bench/ab.ts [--ref main] [--only buy,purchase-persist] [--rounds 6] [--seconds 5] [--rate 300]
+//   node scripts/bench/ab.ts [--ref main] [--only buy,purchase-persist] [--rounds 6] [--seconds 5] [--rate 300]
 //        [--traceparent]   (each POST /buy carries a caller's W3C traceparent and tracestate)
 // buy produces to a fresh topic (Kafka at KAFKA_BOOTSTRAP_SERVERS); purchase-persist receives the
 // requests the dispatcher sends for the bench's purchases (binding.ts), each a new purchase, into a
@@ -43,14 +43,10 @@ const CONNECTIONS = 50;
 
 /** Bundles `names` from `root` (its own scripts/bundle.ts) into `out`; the entry per function. */
 async function bundle(root: string, out: string): Promise<Map<string, string>> {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "scripts/bundle.ts", "--only", names.join(","), "--out", out],
-    {
-      cwd: root,
-      stdio: "inherit",
-    },
-  );
+  const child = spawn(process.execPath, ["scripts/bundle.ts", "--only", names.join(","), "--out", out], {
+    cwd: root,
+    stdio: "inherit",
+  });
   const [code] = await once(child, "exit");
   if (code !== 0) throw new Error(`bundling in ${root} failed (exit ${code})`);
   return new Map(names.map((n) => [n, join(out, n, "index.mjs")]));

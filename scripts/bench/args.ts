@@ -10,7 +10,7 @@ export const USAGE = `usage: npm run bench [-- --quick] [--only ${FIGURES.join("
                  setting (e.g. --set KAFKA_SOURCE_MAX_IN_FLIGHT=200 --set PERSIST_BATCH_WAIT_MS=10)
   --cpu-prof     functions and dispatcher run from source and write V8 CPU profiles into
                  bench-results/profiles/<date>/; summarise one with
-                 node --import tsx scripts/bench/profile.ts <file.cpuprofile>`;
+                 node scripts/bench/profile.ts <file.cpuprofile>`;
 
 export interface BenchArgs {
   quick: boolean;

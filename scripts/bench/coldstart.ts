@@ -1,6 +1,6 @@
 // Figure 5, cold start and footprint: each function's esbuild bundle (`node index.mjs`, as the
 // container runs it) from process start to its first 200 on GET /livez, median of 10 starts, and
-// its resident memory once idle; against the same function run from source with tsx.
+// its resident memory once idle; against the same function run from source (Node's type stripping).
 
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -42,16 +42,16 @@ export async function coldstartFigure(ctx: BenchContext): Promise<Omit<FigureRes
   for (const fn of listFunctions()) {
     const bundle = ctx.bundle(fn);
     const run = (args: string[]) => measure(args, env, starts, idleMs);
-    const source = await run(["--import", "tsx", sourceEntry(fn)]);
+    const source = await run([sourceEntry(fn)]);
     const ours = bundle ? await run([bundle]) : undefined;
     if (!ours)
-      notes.push(`${fn}: no bundle (scripts/bundle.ts missing or failed): only the tsx run is shown`);
+      notes.push(`${fn}: no bundle (scripts/bundle.ts missing or failed): only the source run is shown`);
     details[fn] = { bundle: ours, source };
     ctx.say(
       `${fn}: bundle ${ours?.medianMs ?? "-"} ms / ${ours?.idleRssMb ?? "-"} MB, ` +
-        `tsx ${source.medianMs} ms / ${source.idleRssMb} MB`,
+        `source ${source.medianMs} ms / ${source.idleRssMb} MB`,
     );
-    const against = "same function from source with tsx";
+    const against = "same function from source (node, type stripping)";
     rows.push(
       row({
         figure: `cold start: ${fn} (median of ${starts})`,

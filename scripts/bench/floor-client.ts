@@ -2,7 +2,7 @@
 // purchases (the same headers and bodies: mapping.ts and binding.ts, computed before the clock
 // starts) with the same keep-alive agent settings, at the dispatcher's concurrency, to the bare
 // server of floor-server.ts. Prints one JSON line: its own CPU ms per request and the server's.
-//   node --import tsx scripts/bench/floor-client.ts <url> <requests> <warm-up>
+//   node scripts/bench/floor-client.ts <url> <requests> <warm-up>
 // The concurrency and the event attributes come from the dispatcher's own config (manifest.ts), so
 // --set KAFKA_SOURCE_MAX_IN_FLIGHT=... moves the floor with the pipeline.
 import { Agent, request } from "node:http";

@@ -32,7 +32,7 @@ export async function measureFloors(ctx: BenchContext): Promise<Floors> {
   try {
     const client = spawn(
       process.execPath,
-      ["--import", "tsx", "scripts/bench/floor-client.ts", server.url, String(requests), String(warm)],
+      ["scripts/bench/floor-client.ts", server.url, String(requests), String(warm)],
       { cwd: ROOT, env: { ...process.env, ...ctx.overrides }, stdio: ["ignore", "pipe", "pipe"] },
     );
     trackChild(client);

@@ -3,7 +3,7 @@
 // buy. Prints p50 / p99 / max latency per second of the burst for both, the most connections open
 // to buy at once (sampled from /proc/net/tcp, so Linux only) and the gateway's CPU time.
 //
-//   node --import tsx scripts/bench/gateway-cold.ts [--rate 900] [--seconds 5]
+//   node scripts/bench/gateway-cold.ts [--rate 900] [--seconds 5]
 //        [--gateway-entry harness/gateway.ts]   (another entry to compare, e.g. an old copy)
 //
 // Needs the local stack (KAFKA_BOOTSTRAP_SERVERS); uses a topic of its own.

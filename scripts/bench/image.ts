@@ -20,7 +20,7 @@ import { listFunctions, ROOT } from "../../harness/root.ts";
 import { ensureTopics } from "../../harness/system.ts";
 import { startFunction } from "./procs.ts";
 import { median, round } from "./stats.ts";
-import { type BenchContext, type FigureResult, type Row, row } from "./types.ts";
+import { type BenchContext, type FigureResult, FigureSkipped, type Row, row } from "./types.ts";
 
 export const FLOOR = `require("node:http").createServer((q, s) => s.end("ok")).listen(Number(process.env.PORT));
 process.on("SIGTERM", () => process.exit(0));`;
@@ -30,14 +30,20 @@ export type Started = Pick<Component, "url" | "stop" | "output" | "child">;
 
 export async function imageFigure(ctx: BenchContext): Promise<Omit<FigureResult, "name" | "seconds">> {
   const starts = ctx.quick ? 3 : 10;
+  let containers: string;
+  try {
+    containers = engine();
+  } catch (err) {
+    throw new FigureSkipped((err as Error).message, "bash scripts/install-system.sh, then npm run images");
+  }
   const missing = listFunctions().filter(
-    (fn) => spawnSync(engine(), ["image", "inspect", imageOf(fn)], { stdio: "ignore" }).status !== 0,
+    (fn) => spawnSync(containers, ["image", "inspect", imageOf(fn)], { stdio: "ignore" }).status !== 0,
   );
-  if (missing.length > 0) throw new Error(`no image for ${missing.join(", ")}: run npm run images first`);
+  if (missing.length > 0) throw new FigureSkipped(`no image for ${missing.join(", ")}`, "npm run images");
   // The floor runs on the base every function image starts from (the Dockerfile's runtime-base).
   const floorImage = imageOf("node-floor");
-  if (spawnSync(engine(), ["image", "inspect", floorImage], { stdio: "ignore" }).status !== 0)
-    throw new Error(`no ${floorImage}: run npm run images first`);
+  if (spawnSync(containers, ["image", "inspect", floorImage], { stdio: "ignore" }).status !== 0)
+    throw new FigureSkipped(`no ${floorImage}`, "npm run images");
   const env = {
     KAFKA_BOOTSTRAP_SERVERS: ctx.kafka.join(","),
     MONGODB_URI: databaseUri(`bench_${ctx.runId}_image`, ctx.mongoUri),

@@ -15,22 +15,21 @@ export const sourceEntry = (fn: string) => join(ROOT, "functions", fn, "server.t
 
 /**
  * Bundles the functions into `outDir` with scripts/bundle.ts (what the container images ship).
- * Returns the bundled entry per function; a function without one runs from source with tsx.
+ * Returns the bundled entry per function; a function without one runs from source.
  */
 export async function buildBundles(outDir: string, names: string[], say: Say): Promise<Map<string, string>> {
   const bundles = new Map<string, string>();
   const t0 = performance.now();
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "scripts/bundle.ts", "--only", names.join(","), "--out", outDir],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const child = spawn(process.execPath, ["scripts/bundle.ts", "--only", names.join(","), "--out", outDir], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (out += d));
   const [code] = await once(child, "exit");
   if (code !== 0) {
-    say(`bundling failed (exit ${code}); functions run from source with tsx:\n${out.trim()}`);
+    say(`bundling failed (exit ${code}); functions run from source:\n${out.trim()}`);
     return bundles;
   }
   for (const name of names) {

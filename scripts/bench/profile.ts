@@ -1,6 +1,6 @@
 // Summarises a V8 .cpuprofile (from `npm run bench -- --cpu-prof`): the functions with the most
 // self time, and the packages/files with the most self time.
-//   node --import tsx scripts/bench/profile.ts <file.cpuprofile> [top=25]
+//   node scripts/bench/profile.ts <file.cpuprofile> [top=25]
 import { readFileSync } from "node:fs";
 
 interface Node {

@@ -23,6 +23,7 @@ export function formatTable(results: FigureResult[]): string {
   const lines: string[][] = [];
   for (const r of results) {
     if (r.error) lines.push([`${r.name}: FAILED`, "-", "-", "-", "-", "-"]);
+    if (r.skipped) lines.push([`${r.name}: skipped`, "-", "-", "-", "-", "-"]);
     for (const x of r.rows) lines.push(cells(x));
   }
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
@@ -31,6 +32,7 @@ export function formatTable(results: FigureResult[]): string {
   const out = [fmt(header), widths.map((w) => "-".repeat(w)).join("-|-"), ...lines.map(fmt)];
   const notes = results.flatMap((r) => [
     ...(r.error ? [`${r.name}: ${r.error.split("\n")[0]}`] : []),
+    ...(r.skipped ? [`${r.name}: skipped, ${r.skipped}`] : []),
     ...r.rows.filter((x) => x.note).map((x) => `${x.figure}: ${x.note}`),
     ...r.notes.map((n) => `${r.name}: ${n}`),
   ]);

@@ -68,7 +68,21 @@ export interface FigureResult {
   /** Why a target is missed or what the figure could not do, printed under the table. */
   notes: string[];
   error?: string;
+  /** Why the figure did not run and the command that enables it (a prerequisite is missing). */
+  skipped?: string;
   seconds: number;
+}
+
+/**
+ * Thrown by a figure whose prerequisite is missing on this machine (no images, no container
+ * engine): the run reports it as skipped, with the command that enables it, and does not fail.
+ */
+export class FigureSkipped extends Error {
+  readonly enable: string;
+  constructor(reason: string, enable: string) {
+    super(`${reason} (to run it: ${enable})`);
+    this.enable = enable;
+  }
 }
 
 export function row(r: {

@@ -10,7 +10,7 @@ import { cp, lstat, mkdtemp, readdir, readlink, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { bundleFunction, KAFKA_PACKAGE } from "../../harness/bundle.ts";
+import { bundleFunction, KAFKA_PACKAGE } from "../../build/bundle.ts";
 import { databaseUri } from "../../harness/databases.ts";
 import { unique } from "../../harness/names.ts";
 import { freePort } from "../../harness/ports.ts";

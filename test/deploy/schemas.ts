@@ -7,7 +7,7 @@
 //   knative-v1.23.0, control-plane/config/eventing-kafka-broker/100-source/100-kafka-source.yaml
 //   (generated from control-plane/pkg/apis/sources/v1/kafka_types.go and bindings/v1).
 //   Its webhook's rules (ordering, delivery durations, consumers, KEDA annotations) are checked
-//   by scripts/admission (test/deploy/admission.test.ts).
+//   by scripts/admission (test/deploy/admission.unit.test.ts).
 // - KafkaSink eventing.knative.dev/v1alpha1, still its only version at knative-v1.23.0:
 //   control-plane/config/eventing-kafka-broker/100-sink/100-kafka-sink.yaml.
 // - HTTPRoute gateway.networking.k8s.io/v1: Gateway API's standard-channel CRD (config/crd/
@@ -15,7 +15,7 @@
 // - KafkaTopic kafka.strimzi.io/v1: Strimzi's CRD (packaging/install/cluster-operator/043-Crd-kafkatopic.yaml).
 // - PodMonitor, PrometheusRule monitoring.coreos.com/v1: the Prometheus Operator's CRDs
 //   (example/prometheus-operator-crd/monitoring.coreos.com_{podmonitors,prometheusrules}.yaml), the
-//   fields these manifests may use (test/deploy/monitoring.test.ts validates them with the models too).
+//   fields these manifests may use (test/deploy/monitoring.unit.test.ts validates them with the models too).
 import * as v from "valibot";
 
 const str = v.string();

@@ -1,4 +1,4 @@
-// Markdown links and headings as GitHub renders them, for test/docs/links.test.ts: which anchors a
+// Markdown links and headings as GitHub renders them, for test/docs/links.unit.test.ts: which anchors a
 // file offers and which relative links it makes. Hand-written because the rules needed are few
 // (GitHub's heading slugs, inline links outside code) and a Markdown parser would be a dependency
 // for two regular expressions.

@@ -2,7 +2,7 @@
 // function's (functions/<name>/config.ts), the gateway's and the local dispatcher's.
 import { join } from "node:path";
 import type * as v from "valibot";
-import { variablesOf } from "../../functions/shared/config.ts";
+import { variablesOf } from "../../harness/config.ts";
 import { GatewayConfigSchema } from "../../harness/gateway.ts";
 import { listFunctions, ROOT } from "../../harness/root.ts";
 import { DispatcherEnvSchema } from "../../kafka-source/dispatcher/manifest.ts";

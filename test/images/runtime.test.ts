@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parse } from "yaml";
-import { KAFKA_PACKAGE } from "../../harness/bundle.ts";
+import { KAFKA_PACKAGE } from "../../build/bundle.ts";
 import { engine, imageOf } from "../../harness/containers.ts";
 import { freshDatabase } from "../../harness/databases.ts";
 import { isolatedPipeline } from "../../harness/names.ts";

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import * as v from "valibot";
-import { PurchaseHeadersSchema } from "../../functions/shared/asyncapi-schemas.ts";
+import { PurchaseHeadersSchema } from "../../harness/asyncapi-schemas.ts";
 import { freshDatabase } from "../../harness/databases.ts";
 import { isolatedPipeline, unique } from "../../harness/names.ts";
 import { type System, startSystem } from "../../harness/system.ts";

@@ -1,5 +1,5 @@
 // The API's rules for a shopper, mirrored so the page can say what is wrong before sending
-// anything: functions/shared/purchase.ts (UsernameSchema, UserIdSchema). test/web/rules.test.ts
+// anything: functions/shared/purchase.ts (UsernameSchema, UserIdSchema). test/web/rules.unit.test.ts
 // checks both agree on the same inputs.
 
 // Control characters, line/paragraph separators and bidi overrides, as the API rejects them.

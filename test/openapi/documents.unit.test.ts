@@ -3,18 +3,18 @@ import { createHash } from "node:crypto";
 import { describe, test } from "node:test";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import type { Collection, MongoClient } from "mongodb";
-import { createApp as createBuy } from "../buy/app.ts";
-import { publicApiDocument } from "../buy/openapi.ts";
-import { createApp as createCustomerManagement } from "../customer-management/app.ts";
-import { managementApiDocument } from "../customer-management/openapi.ts";
-import { createApp as createItems } from "../items/app.ts";
-import { createApp as createUserPurchases } from "../user-purchases/app.ts";
-import { ERROR_CATALOG, type ErrorCode } from "./errors.ts";
-import type { Admin } from "./kafka.ts";
-import { createLogger } from "./logging.ts";
-import { createRegistry } from "./metrics.ts";
-import { errorDescriptions, toOpenApiPath } from "./openapi.ts";
-import type { PurchaseDoc } from "./purchase.ts";
+import { createApp as createBuy } from "../../functions/buy/app.ts";
+import { publicApiDocument } from "../../functions/buy/openapi.ts";
+import { createApp as createCustomerManagement } from "../../functions/customer-management/app.ts";
+import { managementApiDocument } from "../../functions/customer-management/openapi.ts";
+import { createApp as createItems } from "../../functions/items/app.ts";
+import { ERROR_CATALOG, type ErrorCode } from "../../functions/shared/errors.ts";
+import type { Admin } from "../../functions/shared/kafka.ts";
+import { createLogger } from "../../functions/shared/logging.ts";
+import { createRegistry } from "../../functions/shared/metrics.ts";
+import { errorDescriptions, toOpenApiPath } from "../../functions/shared/openapi.ts";
+import type { PurchaseDoc } from "../../functions/shared/purchase.ts";
+import { createApp as createUserPurchases } from "../../functions/user-purchases/app.ts";
 
 // Apps built only to list their routes and serve their documents: no request reaches a dependency.
 const base = () => ({

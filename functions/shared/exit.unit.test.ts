@@ -19,7 +19,7 @@ async function blockedChild(exit: string) {
     import { exitNow } from "./functions/shared/exit.ts";
     fs.open(${JSON.stringify(fifo)}, "r", () => {});
     setTimeout(() => ${exit}, 200);`;
-  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
     cwd: ROOT,
     stdio: "ignore",
   });

@@ -1,14 +1,14 @@
 // The AsyncAPI 3.0 document of the event stream, the other half of the contract next to the OpenAPI
 // documents: topic `purchases` (the purchase CloudEvent that buy produces and the KafkaSource
 // delivers to purchase-persist) and `purchases-dlq` (what the KafkaSource dead-letters). Generated
-// from the same valibot schemas (./api-schemas.ts, ./asyncapi-schemas.ts) as JSON Schema draft-07,
+// from the same valibot schemas (functions/shared/api-schemas.ts, ./asyncapi-schemas.ts) as JSON Schema draft-07,
 // the base of AsyncAPI's default schema format. `npm run asyncapi` writes docs/asyncapi.json.
 import { toJsonSchema } from "@valibot/to-json-schema";
 import type * as v from "valibot";
-import { PurchaseSchema } from "./api-schemas.ts";
+import { PurchaseSchema } from "../functions/shared/api-schemas.ts";
+import { unicodePatterns } from "../functions/shared/openapi.ts";
+import { PURCHASE_EVENT_TYPE } from "../functions/shared/purchase.ts";
 import { DeadLetterHeadersSchema, PurchaseHeadersSchema, RecordKeySchema } from "./asyncapi-schemas.ts";
-import { unicodePatterns } from "./openapi.ts";
-import { PURCHASE_EVENT_TYPE } from "./purchase.ts";
 
 const KAFKA_BINDING = "0.5.0";
 

@@ -2,10 +2,11 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, test } from "node:test";
 import * as v from "valibot";
+import { systemConfig, variablesOf } from "../../harness/config.ts";
 import { ROOT } from "../../harness/root.ts";
 import { configSchema as buyConfig } from "../buy/config.ts";
 import { configSchema as itemsConfig } from "../items/config.ts";
-import { ConfigError, functionConfig, parseEnv, systemConfig, variablesOf } from "./config.ts";
+import { ConfigError, functionConfig, parseEnv } from "./config.ts";
 
 describe("config", () => {
   test("When the environment is empty, then every variable has its documented default", () => {
@@ -76,7 +77,7 @@ describe("config", () => {
   });
 
   test("When a function starts with a bad variable, then it prints one line naming it and exits non-zero", () => {
-    const r = spawnSync(process.execPath, ["--import", "tsx", "functions/items/server.ts"], {
+    const r = spawnSync(process.execPath, ["functions/items/server.ts"], {
       cwd: ROOT,
       env: { ...process.env, PORT: "not-a-port" },
       encoding: "utf8",

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { resolveConfig } from "./manifest.ts";
-import { backoffMs, errorExtensions, isRetryableStatus, retryWindowMs, sleep } from "./retry.ts";
+import { backoffMs, errorExtensions, isRetryableStatus, partitionCancel, retryWindowMs } from "./retry.ts";
 
 describe("retry policy", () => {
   test("When the sink answers 5xx, 404, 408, 409 or 429, then the delivery is retried", () => {
@@ -90,14 +91,14 @@ describe("dead-letter error extensions", () => {
   });
 });
 
-describe("sleep", () => {
+describe("partitionCancel", () => {
   test("When 60 deliveries of one partition wait on its cancel signal, then no MaxListenersExceededWarning", async () => {
     const warnings: Error[] = [];
     const onWarning = (w: Error) => warnings.push(w);
     process.on("warning", onWarning);
     try {
-      const cancel = new AbortController();
-      await Promise.all(Array.from({ length: 60 }, () => sleep(5, cancel.signal)));
+      const cancel = partitionCancel();
+      await Promise.all(Array.from({ length: 60 }, () => sleep(5, undefined, { signal: cancel.signal })));
       await new Promise((r) => setImmediate(r));
       assert.deepEqual(
         warnings.filter((w) => w.name === "MaxListenersExceededWarning"),

@@ -1,7 +1,8 @@
-// RFC 9562 UUIDv5 with node:crypto. By hand rather than the `uuid` package's v5 (still used
-// elsewhere): its v5 turns the name into bytes one character at a time, and persist derives one id
-// per event; measured 11.7 µs against 4.2 µs per id, ~7% of persist's CPU per event (uuid5.test.ts
-// checks both give the same ids).
+// RFC 9562 UUIDv5 with node:crypto, the one UUIDv5 of the project (buy's idempotent ids, persist's
+// event ids, the DLQ tool's replay ids). By hand rather than the `uuid` package's v5: that turns
+// the name into bytes one character at a time, and persist derives one id per event; measured
+// 11.7 µs against 4.2 µs per id, ~7% of persist's CPU per event. uuid5.unit.test.ts checks it
+// against RFC 9562's example and against ids computed independently (Python's uuid.uuid5).
 import { createHash } from "node:crypto";
 
 /** A v5 UUID function for one namespace (a UUID string). */

@@ -2,7 +2,7 @@
 // for @asyncapi/parser (its schema and its rules).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { asyncApiDocument } from "../../functions/shared/asyncapi.ts";
+import { asyncApiDocument } from "../../harness/asyncapi.ts";
 import { committedDocument, diagnose } from "./validators.ts";
 
 describe("AsyncAPI document", () => {

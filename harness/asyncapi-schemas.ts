@@ -3,7 +3,7 @@
 // value, datacontenttype as content-type) and the dead letters the KafkaSource writes (the same
 // mode, plus Knative's knativeerror* extensions). ./asyncapi.ts turns them into AsyncAPI 3.0.
 import * as v from "valibot";
-import { PURCHASE_EVENT_TYPE, UserIdSchema } from "./purchase.ts";
+import { PURCHASE_EVENT_TYPE, UserIdSchema } from "../functions/shared/purchase.ts";
 
 const text = (description: string) => v.pipe(v.string(), v.minLength(1), v.description(description));
 

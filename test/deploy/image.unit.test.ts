@@ -68,12 +68,14 @@ describe("container image (Dockerfile)", () => {
     }
     assert.match(text, /CKJS_LINKING=dynamic .*npm ci/);
     assert.match(text, /ARG FUNCTION/);
-    assert.match(text, /tsx scripts\/bundle\.ts --only "\$FUNCTION"/);
+    assert.match(text, /RUN node scripts\/bundle\.ts --only "\$FUNCTION"/);
     for (const path of [
       "package.json",
       "package-lock.json",
       "scripts/postinstall.mjs",
       "scripts/bundle.ts",
+      "build/bundle.ts",
+      "harness/root.ts",
       "functions",
       "web",
     ]) {
@@ -118,7 +120,7 @@ describe("container image (Dockerfile)", () => {
   });
 
   test("When the build context is sent, then node_modules, dist and local state stay out of it", () => {
-    const ignore = readFileSync(join(ROOT, "Dockerfile.dockerignore"), "utf8").split("\n");
+    const ignore = readFileSync(join(ROOT, ".dockerignore"), "utf8").split("\n");
     for (const pattern of ["**/node_modules", "dist", ".local", ".git"])
       assert.ok(ignore.includes(pattern), pattern);
   });

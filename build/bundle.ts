@@ -9,7 +9,7 @@ import { cp, lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink } from
 import { builtinModules, createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import * as esbuild from "esbuild";
-import { ROOT } from "./root.ts";
+import { ROOT } from "../harness/root.ts";
 
 export const KAFKA_PACKAGE = "@confluentinc/kafka-javascript";
 

@@ -38,7 +38,7 @@ describe("Knative admission (scripts/admission)", () => {
     skip: !hasKubectl() && "kubectl (with built-in kustomize) not installed",
   }, () => {
     const dirs = kustomizations().map((d) => d.file.replace(/\/kustomization\.yaml$/, ""));
-    // knative/monitoring holds only the Prometheus Operator's objects (test/deploy/monitoring.test.ts).
+    // knative/monitoring holds only the Prometheus Operator's objects (test/deploy/monitoring.unit.test.ts).
     for (const dir of dirs.filter((d) => d !== "knative/monitoring")) {
       const verdicts = admit(kustomizeBuild(dir));
       const refused = verdicts.filter((v) => v.verdict === "refused");

@@ -3,7 +3,8 @@
 // probes, security and autoscaling are what docs/deploy.md describes.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { parseEnv, systemConfig, variablesOf } from "../../functions/shared/config.ts";
+import { parseEnv } from "../../functions/shared/config.ts";
+import { systemConfig, variablesOf } from "../../harness/config.ts";
 import { listFunctions } from "../../harness/root.ts";
 import { functionConfigs } from "../docs/parsers.ts";
 import { find, knativeServices, loadObjects, NAMESPACE, type Obj, ofKind, parseFile } from "./manifests.ts";

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { createBaseApp } from "./app.ts";
 import { createLogger } from "./logging.ts";
-import { allowedMethods } from "./methods.ts";
 import { createRegistry } from "./metrics.ts";
 
 const app = createBaseApp({
@@ -13,17 +12,8 @@ const app = createBaseApp({
 app.get("/users/:id", (c) => c.json({ id: c.req.param("id") }));
 app.post("/buy", (c) => c.json({}, 202));
 
-describe("allowedMethods", () => {
-  test("When a path matches a route pattern, then its methods and HEAD for GET", () => {
-    assert.deepEqual(allowedMethods(app.routes, "/users/a.b").sort(), ["GET", "HEAD"]);
-    assert.deepEqual(allowedMethods(app.routes, "/buy"), ["POST"]);
-    assert.deepEqual(allowedMethods(app.routes, "/users/a/b"), []);
-    assert.deepEqual(allowedMethods(app.routes, "/users/"), []);
-  });
-});
-
 describe("405 and OPTIONS", () => {
-  // TRACE cannot be built as a Request in-process; harness/gateway.test.ts sends it over HTTP.
+  // TRACE cannot be built as a Request in-process; harness/gateway.unit.test.ts sends it over HTTP.
   for (const method of ["PUT", "DELETE", "PATCH", "QUERY"]) {
     test(`When ${method} is sent to a GET route, then 405 JSON with Allow`, async () => {
       const res = await app.request("/users/alice", { method });
@@ -39,6 +29,13 @@ describe("405 and OPTIONS", () => {
       const res = await app.request("/buy", { method });
       assert.equal(res.status, 405);
       assert.equal(res.headers.get("Allow"), "POST, OPTIONS");
+    }
+  });
+
+  test("When a path differs from a route's only by a segment, then 404, not 405", async () => {
+    for (const path of ["/users/a/b", "/users/", "/buy/x"]) {
+      const res = await app.request(path, { method: "PUT" });
+      assert.equal(res.status, 404, path);
     }
   });
 
