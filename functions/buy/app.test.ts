@@ -1,57 +1,14 @@
 // POST /buy against the real broker: the record it produces, idempotency, the metrics. Bad inputs
 // are app.unit.test.ts; the broker outage, which stops the shared broker, is app.serial.test.ts.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
+import { buyOnBroker } from "../../harness/buy-fixture.ts";
 import { unique } from "../../harness/names.ts";
-import { testConfig } from "../../harness/stack.ts";
-import { freshTopic, readRecords, recordCount } from "../../harness/topics.ts";
-import {
-  type Admin,
-  anyBrokerListening,
-  createAdmin,
-  createKafka,
-  createProducer,
-  type Producer,
-} from "../shared/kafka.ts";
-import { createLogger } from "../shared/logging.ts";
-import { createRegistry } from "../shared/metrics.ts";
+import { readRecords, recordCount } from "../../harness/topics.ts";
 import { PURCHASE_EVENT_TYPE } from "../shared/purchase.ts";
-import { createApp } from "./app.ts";
-import { deliveryTimeoutMs } from "./outcome.ts";
 
-const TIMEOUT_MS = 2000;
-let topic: string;
-let producer: Producer;
-let admin: Admin;
-let app: ReturnType<typeof createApp>;
-
-const buy = (body: unknown, headers: Record<string, string> = {}) =>
-  app.request("/buy", {
-    method: "POST",
-    headers: { "Content-Type": "application/json", ...headers },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
-
-before(async () => {
-  topic = await freshTopic("buy");
-  const kafka = createKafka(testConfig(), unique("buy-test"));
-  producer = createProducer(kafka, { timeoutMs: deliveryTimeoutMs(TIMEOUT_MS) });
-  admin = createAdmin(kafka);
-  await Promise.all([producer.connect(), admin.connect()]);
-  app = createApp({
-    logger: createLogger("silent"),
-    registry: createRegistry({ service: "buy", defaultMetrics: false }),
-    producer,
-    admin,
-    topic,
-    timeoutMs: TIMEOUT_MS,
-    brokersListening: () => anyBrokerListening(testConfig().KAFKA_BOOTSTRAP_SERVERS, 500),
-  });
-});
-
-after(async () => {
-  await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
-});
+const suite = buyOnBroker("buy");
+const { buy } = suite;
 
 describe("POST /buy", () => {
   test("When the request is valid, then 202 and exactly one matching CloudEvent record in Kafka", async () => {
@@ -62,11 +19,11 @@ describe("POST /buy", () => {
     assert.equal(body.purchase.username, "Alice");
     assert.equal(body.purchase.user_id, "alice-1");
     assert.match(body.purchase.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-    assert.equal(body.kafka.topic, topic);
+    assert.equal(body.kafka.topic, suite.topic);
 
-    const [record] = await readRecords(topic, 1);
+    const [record] = await readRecords(suite.topic, 1);
     assert.ok(record);
-    assert.equal(await recordCount(topic), 1);
+    assert.equal(await recordCount(suite.topic), 1);
     assert.equal(record.partition, body.kafka.partition);
     assert.equal(record.offset, body.kafka.offset);
     assert.equal(record.key, "alice-1");
@@ -91,15 +48,15 @@ describe("POST /buy", () => {
   });
 
   test("When a request is refused, then nothing reaches the topic (the 36 bad inputs: app.unit.test.ts)", async () => {
-    const before = await recordCount(topic);
+    const before = await recordCount(suite.topic);
     const res = await buy({ username: "a", user_id: { $gt: "" } });
     assert.equal(res.status, 400);
     assert.equal((await res.json()).error, "validation_failed");
-    assert.equal(await recordCount(topic), before, "a rejected request produced a record");
+    assert.equal(await recordCount(suite.topic), before, "a rejected request produced a record");
   });
 
   test("When the metrics are read, then POST /buy 2xx requests are counted under the route pattern", async () => {
-    const text = await (await app.request("/metrics")).text();
+    const text = await (await suite.app.request("/metrics")).text();
     const m = text.match(
       /http_requests_total\{method="POST",handler="\/buy",status="2xx",service="buy"\} (\d+)/,
     );

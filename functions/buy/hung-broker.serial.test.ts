@@ -3,28 +3,18 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { buyOnBroker, BUY_TIMEOUT_MS as TIMEOUT_MS } from "../../harness/buy-fixture.ts";
 import { unique } from "../../harness/names.ts";
 import { ROOT } from "../../harness/root.ts";
-import { testConfig } from "../../harness/stack.ts";
-import { freshTopic, readRecords, recordCount } from "../../harness/topics.ts";
+import { readRecords, recordCount } from "../../harness/topics.ts";
 import { waitFor } from "../../harness/wait.ts";
-import { anyBrokerListening, createAdmin, createKafka, createProducer } from "../shared/kafka.ts";
-import { createLogger } from "../shared/logging.ts";
-import { createRegistry } from "../shared/metrics.ts";
-import { createApp } from "./app.ts";
-import { deliveryTimeoutMs } from "./outcome.ts";
 
-const TIMEOUT_MS = 2000;
 const kafkaPid = () =>
   Number(readFileSync(join(process.env.STACK_DIR ?? join(ROOT, ".local"), "run", "kafka.pid"), "utf8"));
 
-const kafka = createKafka(testConfig(), unique("hung"));
-const producer = createProducer(kafka, { timeoutMs: deliveryTimeoutMs(TIMEOUT_MS) });
-const admin = createAdmin(kafka);
-let topic: string;
-let app: ReturnType<typeof createApp>;
+const suite = buyOnBroker("hung");
 
 interface Answer {
   user: string;
@@ -36,7 +26,7 @@ interface Answer {
 }
 
 async function buy(user: string, key?: string): Promise<Answer> {
-  const res = await app.request("/buy", {
+  const res = await suite.app.request("/buy", {
     method: "POST",
     headers: { "Content-Type": "application/json", ...(key ? { "Idempotency-Key": key } : {}) },
     body: JSON.stringify({ username: user, user_id: user }),
@@ -44,24 +34,6 @@ async function buy(user: string, key?: string): Promise<Answer> {
   const body = await res.json();
   return { user, key, status: res.status, error: body.error, message: body.message, id: body.purchase?.id };
 }
-
-before(async () => {
-  topic = await freshTopic("hung");
-  await Promise.all([producer.connect(), admin.connect()]);
-  app = createApp({
-    logger: createLogger("silent"),
-    registry: createRegistry({ service: "buy", defaultMetrics: false }),
-    producer,
-    admin,
-    topic,
-    timeoutMs: TIMEOUT_MS,
-    brokersListening: () => anyBrokerListening(testConfig().KAFKA_BOOTSTRAP_SERVERS, 500),
-  });
-});
-
-after(async () => {
-  await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
-});
 
 describe("POST /buy with the broker hung", () => {
   test("When the broker hangs under load, then no purchase answered 503 is stored, and each 504 says its outcome is unknown", async () => {
@@ -71,7 +43,7 @@ describe("POST /buy with the broker hung", () => {
     // Eight clients, half with an Idempotency-Key (a new one per purchase), each buying in a loop.
     const clients = Array.from({ length: 8 }, async (_, c) => {
       for (let i = 0; running; i++) {
-        const user = `${topic}-c${c}-${i}`;
+        const user = `${suite.topic}-c${c}-${i}`;
         answers.push(await buy(user, c % 2 ? `key-${user}` : undefined));
         // A refusal is answered without I/O: without a pause, eight clients would be a loop of
         // microtasks that starves the timers (the one that resumes the broker among them).
@@ -110,14 +82,14 @@ describe("POST /buy with the broker hung", () => {
     await waitFor(
       "the topic to settle",
       async () => {
-        const now = await recordCount(topic);
+        const now = await recordCount(suite.topic);
         const settled = now === count;
         count = now;
         return settled;
       },
       { timeoutMs: 60_000, everyMs: 2000 },
     );
-    const stored = new Set((await readRecords(topic, count, 60_000)).map((r) => r.key));
+    const stored = new Set((await readRecords(suite.topic, count, 60_000)).map((r) => r.key));
 
     const by = (s: number) => answers.filter((a) => a.status === s);
     const refused = by(503);
