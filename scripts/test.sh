@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm test: type-check, lint/format check (with the import rules of README "Layout"), then
+# npm test: type-check, lint/format check (with the import rules of docs/local-development.md#layout), then
 # node --test over every test file against the real local stack. Starts Kafka/FerretDB if they are
 # not running, and stops only what it started.
 # Pass test files to run a subset: npm test -- functions/buy/app.test.ts

@@ -54,5 +54,5 @@ export const authFields = {
 
 const AuthConfigSchema = v.object(authFields);
 export type AuthConfig = v.InferOutput<typeof AuthConfigSchema>;
-/** The names of the auth variables, for a function's config schema and the README's table. */
+/** The names of the auth variables, for a function's config schema and the table of docs/authentication.md. */
 export const AUTH_VARIABLES = Object.keys(authFields) as (keyof typeof authFields)[];
