@@ -58,6 +58,9 @@ export async function startTestIssuer(keys: SigningKey[]): Promise<TestIssuer> {
       }
     });
     server.listen(port, "127.0.0.1");
+    // A test process must not stay alive for its issuer alone: the children that fetch its keys,
+    // and the test's own requests, keep the event loop busy while it matters.
+    server.unref();
     await once(server, "listening");
     port = (server.address() as AddressInfo).port;
   };
