@@ -7,6 +7,7 @@
 
 import type { IncomingMessage } from "node:http";
 import { HTTP } from "cloudevents";
+import type { MiddlewareHandler } from "hono";
 import type { Collection, MongoClient } from "mongodb";
 import { Counter, Histogram } from "prom-client";
 import { type BaseDeps, createBaseApp } from "../shared/app.ts";
@@ -32,6 +33,8 @@ export interface PersistDeps extends BaseDeps {
   maxPending: number;
   timeoutMs: number;
   now?: () => Date;
+  /** The sender identity check (sender.ts) run before each event; none: every sender is accepted. */
+  sender?: MiddlewareHandler;
 }
 
 export function createApp(deps: PersistDeps) {
@@ -107,7 +110,7 @@ export function createApp(deps: PersistDeps) {
     return c.json(body, ok ? 200 : 503);
   });
 
-  app.post("/", async (c) => {
+  app.post("/", deps.sender ?? ((_c, next) => next()), async (c) => {
     if (batcher.pending() >= maxPending) {
       rejected.inc({ reason: "overloaded" });
       throw Errors.overloaded(`${maxPending} writes are already pending; retry later`);

@@ -3,6 +3,7 @@ import { connectThen, createMongoClient, ensureIndexes, purchasesCollection } fr
 import { runFunction } from "../shared/server.ts";
 import { createApp } from "./app.ts";
 import { configSchema } from "./config.ts";
+import { createSenderCheck } from "./sender.ts";
 
 await runFunction("purchase-persist", configSchema, async ({ config, logger, registry, ready }) => {
   const client = createMongoClient(config, 50);
@@ -15,6 +16,8 @@ await runFunction("purchase-persist", configSchema, async ({ config, logger, reg
     logger,
     2000,
   );
+  const sender = createSenderCheck(config, { logger, registry });
+  void sender.warm();
   const { app, drain } = createApp({
     logger,
     registry,
@@ -25,6 +28,7 @@ await runFunction("purchase-persist", configSchema, async ({ config, logger, reg
     batchWaitMs: config.PERSIST_BATCH_WAIT_MS,
     maxPending: config.PERSIST_MAX_PENDING,
     timeoutMs: config.MONGODB_TIMEOUT_MS,
+    sender: sender.middleware,
   });
   return {
     app,
