@@ -13,6 +13,17 @@ import { makeKey, startTestIssuer, type TestIssuer } from "./test-issuer.ts";
 export const SHOPPER_SCOPE = "openid purchases:read purchases:write";
 export const SERVICE_SCOPE = "purchases:read purchases:admin";
 
+/**
+ * Sender identity (purchase-persist, issue 25): the KafkaSource's client and subject. In a cluster the
+ * subject is the source's service account; the test issuer and the local realm give the same `aud`.
+ */
+export const SENDER = {
+  audience: "purchase-persist",
+  subject: "system:serviceaccount:purchases:purchases-source",
+  clientId: "purchases-source",
+  clientSecret: "purchases-source-test-secret",
+} as const;
+
 export interface TestAuth {
   issuer: TestIssuer;
   /** The AUTH_* variables that point a function at this issuer (AUTH_MODE on). */
@@ -23,6 +34,13 @@ export interface TestAuth {
   headers(userId: string, opts?: { name?: string; scope?: string }): Promise<Record<string, string>>;
   /** A client-credentials token of the service client (`azp` purchases-service), admin scope by default. */
   serviceToken(scope?: string): Promise<string>;
+  /**
+   * Sender identity ON against this issuer: the SENDER_* of purchase-persist and the token endpoint
+   * and client of the local dispatcher (each process reads only its own), for startSystem's env.
+   */
+  senderEnv: Record<string, string>;
+  /** A sender token as a Kubernetes service account's looks: no scope, no `typ`; claims overridable. */
+  senderToken(claims?: Record<string, unknown>): Promise<string>;
 }
 
 let shared: Promise<TestAuth> | undefined;
@@ -35,6 +53,12 @@ export function testAuth(): Promise<TestAuth> {
 
 async function start(): Promise<TestAuth> {
   const issuer = await startTestIssuer([await makeKey("test-key-1")]);
+  issuer.addClient(SENDER.clientId, {
+    secret: SENDER.clientSecret,
+    sub: SENDER.subject,
+    audience: SENDER.audience,
+    ttlS: 300,
+  });
   const token: TestAuth["token"] = (userId, { name = userId, scope = SHOPPER_SCOPE } = {}) =>
     issuer.sign({ sub: userId, preferred_username: name, scope, azp: "purchases-web" });
   return {
@@ -54,5 +78,28 @@ async function start(): Promise<TestAuth> {
         scope,
         azp: "purchases-service",
       }),
+    senderEnv: {
+      SENDER_AUTH: "on",
+      SENDER_ISSUER: issuer.issuer,
+      SENDER_JWKS_URL: issuer.jwksUrl,
+      SENDER_AUDIENCE: SENDER.audience,
+      SENDER_SUBJECTS: SENDER.subject,
+      KAFKA_SOURCE_OIDC_TOKEN_URL: issuer.tokenUrl,
+      KAFKA_SOURCE_OIDC_CLIENT_ID: SENDER.clientId,
+      KAFKA_SOURCE_OIDC_CLIENT_SECRET: SENDER.clientSecret,
+    },
+    senderToken: (claims = {}) =>
+      issuer.sign(
+        {
+          aud: [SENDER.audience],
+          sub: SENDER.subject,
+          scope: undefined,
+          typ: undefined,
+          preferred_username: undefined,
+          "kubernetes.io": { namespace: "purchases", serviceaccount: { name: "purchases-source" } },
+          ...claims,
+        },
+        { header: { typ: undefined } },
+      ),
   };
 }
