@@ -4,6 +4,7 @@
 // 200, as Knative would route to it (harness/process.ts). Used by the run command (scripts/dev.ts),
 // the contract check, the fault campaign and end-to-end tests (with port 0 everywhere).
 import { createAdmin, createKafka, ensureTopic } from "../functions/shared/kafka.ts";
+import { testAuth } from "./auth-fixture.ts";
 import { startContainer } from "./containers.ts";
 import { type Component, type SpawnOptions, spawnComponent, waitReady } from "./process.ts";
 import { ROOT } from "./root.ts";
@@ -114,8 +115,12 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   };
   try {
     await ensureTopics(env);
+    // Sender identity (issue 25): purchase-persist checks the dispatcher's token, as in a cluster
+    // with authentication-oidc. Unless the caller sets SENDER_AUTH (off, or another issuer's SENDER_*
+    // and KAFKA_SOURCE_OIDC_*), this process's test issuer issues it (harness/auth-fixture.ts).
+    const sender = env.SENDER_AUTH ? {} : (await testAuth()).senderEnv;
     const [persist, customerManagement, items, buy] = await Promise.all([
-      startOne("purchase-persist"),
+      startOne("purchase-persist", sender),
       startOne("customer-management"),
       startOne("items"),
       startOne("buy"),
@@ -131,6 +136,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       KAFKA_SOURCE_GROUP: config.KAFKA_GROUP_ID,
       KAFKA_SOURCE_DLQ: `kafka:${config.KAFKA_DLQ_TOPIC}`,
       KAFKA_SOURCE_SINK_URL: persist.url,
+      ...sender,
       ...env,
     });
     await start("gateway", "harness/gateway.ts", {

@@ -11,9 +11,12 @@ import { fallbackEvent, type KafkaRecord, type MappedEvent, toCloudEvent } from 
 import type { DispatcherMetrics } from "./metrics.ts";
 import { errorExtensions } from "./retry.ts";
 import { type PartitionState, type Scheduler, type TopicPartition, tpKey } from "./scheduler.ts";
+import type { TokenSource } from "./token.ts";
 
 export interface DispatcherDeps {
   config: DispatcherConfig;
+  /** Sender identity: the sink's token (token.ts), when config.oidc is set. */
+  credentials?: TokenSource;
   scheduler: Scheduler<KafkaRecord>;
   consumer: SourceConsumer;
   deadLetter: DeadLetterSink | undefined;
@@ -21,13 +24,22 @@ export interface DispatcherDeps {
   log: Logger;
 }
 
-export function createDispatcher({ config, scheduler, consumer, deadLetter, metrics, log }: DispatcherDeps) {
+export function createDispatcher({
+  config,
+  credentials,
+  scheduler,
+  consumer,
+  deadLetter,
+  metrics,
+  log,
+}: DispatcherDeps) {
   let stopping = false;
   let commits = Promise.resolve();
   const sink: SinkOptions = {
     url: config.sink,
     ...config.delivery,
     namespace: config.source.namespace,
+    ...(credentials ? { credentials } : {}),
     onRetry: (retry, failure, delayMs) => {
       metrics.retried.inc();
       log.debug("retrying delivery", { retry, delayMs, status: failure.status, error: failure.error });

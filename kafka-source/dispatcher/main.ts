@@ -67,10 +67,11 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
   });
 }
 
-/** The effective config for the start-up log, without credentials in URLs. */
+/** The effective config for the start-up log, without credentials in URLs nor the client secret. */
 function redacted(c: DispatcherConfig) {
   const clean = (url: string) => url.replace(/\/\/[^/@]*@/, "//***@");
   const dlq =
     c.deadLetter?.kind === "http" ? clean(c.deadLetter.url) : c.deadLetter && `kafka:${c.deadLetter.topic}`;
-  return { ...c, sink: clean(c.sink), deadLetter: dlq ?? "none" };
+  const oidc = c.oidc ? { tokenUrl: clean(c.oidc.tokenUrl), clientId: c.oidc.clientId } : "none";
+  return { ...c, sink: clean(c.sink), deadLetter: dlq ?? "none", oidc };
 }

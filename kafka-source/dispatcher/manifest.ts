@@ -16,6 +16,7 @@ import {
 import type { Level } from "../../functions/shared/logging.ts";
 import { parseDuration } from "./duration.ts";
 import { type Manifest, ManifestSchema } from "./schema.ts";
+import type { OidcClient } from "./token.ts";
 
 export type DeadLetterTarget = { kind: "kafka"; topic: string } | { kind: "http"; url: string };
 export interface DispatcherConfig {
@@ -40,6 +41,10 @@ export interface DispatcherConfig {
     timeoutMs: number;
   };
   sink: string;
+  /** spec.sink.audience: the `aud` of the sender token, when the sink has one. */
+  sinkAudience: string | undefined;
+  /** Sender identity: where the sink's token comes from (KAFKA_SOURCE_OIDC_*); none, no token is sent. */
+  oidc: OidcClient | undefined;
   deadLetter: DeadLetterTarget | undefined;
   ceOverrides: Record<string, string>;
   port: number;
@@ -79,6 +84,11 @@ export const DispatcherEnvSchema = v.object({
   // librdkafka's default, as the Java consumer's; librdkafka refuses one below the session timeout.
   KAFKA_SOURCE_MAX_POLL_INTERVAL_MS: v.optional(kinds.wholeNumber(1000, 86_400_000), "300000"),
   KAFKA_SOURCE_RDKAFKA_DEBUG: v.optional(kinds.text()),
+  // Sender identity, locally: the client-credentials grant stands in for the cluster's service-account
+  // token (all three, or none).
+  KAFKA_SOURCE_OIDC_TOKEN_URL: v.optional(kinds.httpUrl()),
+  KAFKA_SOURCE_OIDC_CLIENT_ID: v.optional(kinds.text()),
+  KAFKA_SOURCE_OIDC_CLIENT_SECRET: v.optional(kinds.text()),
   PORT: v.optional(v.unwrap(fields.PORT), "8106"),
   LOG_LEVEL: fields.LOG_LEVEL,
   K_REVISION: fields.K_REVISION,
@@ -160,11 +170,43 @@ export function resolveConfig(yaml: string, rawEnv: EnvVars, path = DEFAULT_MANI
       timeoutMs: delivery.timeout ? parseDuration(delivery.timeout) : 600_000,
     },
     sink,
+    sinkAudience: spec.sink.audience,
+    oidc: oidcOf(env, spec.sink.audience, path),
     deadLetter: deadLetterOf(spec.delivery.deadLetterSink, env, path),
     ceOverrides: spec.ceOverrides?.extensions ?? {},
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
     revision: env.K_REVISION,
+  };
+}
+
+/** The token endpoint and client, all three variables or none, and only for a sink with an audience. */
+function oidcOf(
+  env: v.InferOutput<typeof DispatcherEnvSchema>,
+  audience: string | undefined,
+  path: string,
+): OidcClient | undefined {
+  const vars = {
+    KAFKA_SOURCE_OIDC_TOKEN_URL: env.KAFKA_SOURCE_OIDC_TOKEN_URL,
+    KAFKA_SOURCE_OIDC_CLIENT_ID: env.KAFKA_SOURCE_OIDC_CLIENT_ID,
+    KAFKA_SOURCE_OIDC_CLIENT_SECRET: env.KAFKA_SOURCE_OIDC_CLIENT_SECRET,
+  };
+  const unset = Object.entries(vars).filter(([, x]) => !x);
+  if (unset.length === 3) return undefined;
+  if (unset.length > 0)
+    throw new ConfigError(
+      `missing ${unset.map(([k]) => k).join(", ")}: the sender token needs KAFKA_SOURCE_OIDC_TOKEN_URL, _CLIENT_ID and _CLIENT_SECRET together`,
+    );
+  // As upstream: a token goes only to a sink that has an audience; a client set for a sink without
+  // one is a mistake (nothing would be sent), not a default.
+  if (!audience)
+    throw new ManifestError(
+      `${path}: spec.sink.audience is not set, but KAFKA_SOURCE_OIDC_* are: a sender token needs the sink's audience`,
+    );
+  return {
+    tokenUrl: vars.KAFKA_SOURCE_OIDC_TOKEN_URL as string,
+    clientId: vars.KAFKA_SOURCE_OIDC_CLIENT_ID as string,
+    clientSecret: vars.KAFKA_SOURCE_OIDC_CLIENT_SECRET as string,
   };
 }
 

@@ -26,8 +26,10 @@ const Ref = v.object({
   name: text("name"),
   namespace: v.optional(v.string()),
 });
+// `audience`: the OIDC audience of the destination (Knative Eventing `authentication-oidc`); the sink's
+// is what the sender token's `aud` says (docs/authentication.md#sender-identity-purchase-persist).
 const Destination = v.pipe(
-  v.object({ ref: v.optional(Ref), uri: v.optional(v.string()) }),
+  v.object({ ref: v.optional(Ref), uri: v.optional(v.string()), audience: v.optional(text("audience")) }),
   v.check((d) => d.ref !== undefined || d.uri !== undefined, "needs a ref or a uri"),
 );
 

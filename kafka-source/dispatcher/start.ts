@@ -19,6 +19,7 @@ import type { DispatcherConfig } from "./manifest.ts";
 import type { KafkaRecord } from "./mapping.ts";
 import { createDispatcherMetrics, serveStatus } from "./metrics.ts";
 import { Scheduler } from "./scheduler.ts";
+import { clientCredentials } from "./token.ts";
 
 export interface StartOptions {
   /** Aborting it gives up start-up retries (a signal while Kafka is unreachable). */
@@ -79,7 +80,18 @@ export async function startKafkaSource(config: DispatcherConfig, log: Logger, op
     },
     log,
   );
-  dispatcher = createDispatcher({ config, scheduler, consumer, deadLetter, metrics, log });
+  // Sender identity: as the cluster's dispatcher, a token only for a sink with an audience.
+  const credentials =
+    config.oidc && config.sinkAudience
+      ? clientCredentials(config.oidc, {
+          audience: config.sinkAudience,
+          timeoutMs: Math.min(config.delivery.timeoutMs, 30_000),
+          log,
+        })
+      : undefined;
+  if (config.sinkAudience && !credentials)
+    log.info("spec.sink.audience is set but KAFKA_SOURCE_OIDC_* are not: events are sent without a token");
+  dispatcher = createDispatcher({ config, credentials, scheduler, consumer, deadLetter, metrics, log });
   await retrying("connecting the consumer", () => consumer.connect());
   dispatcher.start();
 
