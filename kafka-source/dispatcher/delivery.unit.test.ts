@@ -101,4 +101,80 @@ describe("deliver", () => {
     assert.match(outcome.failure.error ?? "", /ECONNREFUSED/);
     assert.equal(outcome.failure.status, undefined);
   });
+  describe("with a sender token", () => {
+    /** A token source by hand: tokens t1, t2, ... ; `failing` makes get() throw. */
+    const tokenSource = (opts: { failing?: boolean } = {}) => {
+      let n = 0;
+      let cached: string | undefined;
+      const log: string[] = [];
+      return {
+        log,
+        get: async () => {
+          if (opts.failing) throw new Error("token endpoint unreachable");
+          if (cached) return { token: cached, fresh: false };
+          cached = `t${++n}`;
+          log.push(`fetched ${cached}`);
+          return { token: cached, fresh: true };
+        },
+        invalidate: (token: string) => {
+          log.push(`invalidated ${token}`);
+          if (cached === token) cached = undefined;
+        },
+      };
+    };
+
+    test("When a token source is set, then every attempt carries Authorization: Bearer with its token", async () => {
+      seen.length = 0;
+      answers = [{ status: 503 }, { status: 200 }];
+      const credentials = tokenSource();
+      const outcome = await deliver(EVENT, { ...opts(2), credentials }, new AbortController().signal);
+      assert.deepEqual(outcome, { kind: "delivered", status: 200, attempts: 2 });
+      assert.deepEqual(
+        seen.map((s) => s.headers.authorization),
+        ["Bearer t1", "Bearer t1"],
+      );
+    });
+
+    test("When the sink answers 401 to a cached token, then it is dropped and the event sent at once with a new one, outside the retry policy", async () => {
+      const credentials = tokenSource();
+      await credentials.get(); // t1 is now cached, as after an earlier delivery
+      seen.length = 0;
+      answers = [{ status: 401 }, { status: 200 }];
+      const outcome = await deliver(EVENT, { ...opts(0), credentials }, new AbortController().signal);
+      assert.deepEqual(outcome, { kind: "delivered", status: 200, attempts: 2 });
+      assert.deepEqual(
+        seen.map((s) => s.headers.authorization),
+        ["Bearer t1", "Bearer t2"],
+      );
+      assert.deepEqual(credentials.log, ["fetched t1", "invalidated t1", "fetched t2"]);
+    });
+
+    test("When the sink answers 401 to a token fetched for this attempt, then it fails like any 4xx", async () => {
+      seen.length = 0;
+      answers = [{ status: 401 }];
+      const outcome = await deliver(
+        EVENT,
+        { ...opts(3), credentials: tokenSource() },
+        new AbortController().signal,
+      );
+      assert.equal(outcome.kind, "failed");
+      if (outcome.kind !== "failed") return;
+      assert.deepEqual([outcome.failure.status, outcome.attempts, seen.length], [401, 1, 1]);
+    });
+
+    test("When no token can be had, then each attempt fails without a request and is retried per the policy", async () => {
+      seen.length = 0;
+      const retries: number[] = [];
+      const outcome = await deliver(
+        EVENT,
+        { ...opts(2), credentials: tokenSource({ failing: true }), onRetry: (r) => retries.push(r) },
+        new AbortController().signal,
+      );
+      assert.equal(outcome.kind, "failed");
+      if (outcome.kind !== "failed") return;
+      assert.deepEqual([outcome.attempts, retries, seen.length], [3, [1, 2], 0]);
+      assert.equal(outcome.failure.status, undefined);
+      assert.match(outcome.failure.error ?? "", /no token for the sink: token endpoint unreachable/);
+    });
+  });
 });

@@ -130,4 +130,28 @@ describe("manifest", () => {
     assert.equal(parseDuration("P1DT1H"), 90_000_000);
     for (const bad of ["10s", "P", "PT", "P1M", ""]) assert.throws(() => parseDuration(bad), RangeError, bad);
   });
+  test("When the manifest's sink has an audience and KAFKA_SOURCE_OIDC_* are set, then the dispatcher has a token client for it", () => {
+    const oidc = {
+      KAFKA_SOURCE_OIDC_TOKEN_URL: "http://127.0.0.1:8180/realms/purchases/protocol/openid-connect/token",
+      KAFKA_SOURCE_OIDC_CLIENT_ID: "purchases-source",
+      KAFKA_SOURCE_OIDC_CLIENT_SECRET: "x",
+    };
+    const plain = resolveConfig(real, sinkEnv);
+    assert.deepEqual(
+      [plain.sinkAudience, plain.oidc],
+      ["purchase-persist", undefined],
+      "no client: no token",
+    );
+    const c = resolveConfig(real, { ...sinkEnv, ...oidc });
+    assert.deepEqual(c.oidc, {
+      tokenUrl: oidc.KAFKA_SOURCE_OIDC_TOKEN_URL,
+      clientId: "purchases-source",
+      clientSecret: "x",
+    });
+    assert.throws(
+      () => resolveConfig(real, { ...sinkEnv, ...oidc, KAFKA_SOURCE_OIDC_CLIENT_SECRET: "" }),
+      /missing KAFKA_SOURCE_OIDC_CLIENT_SECRET/,
+    );
+    assert.throws(() => resolveConfig(minimal(""), oidc), /spec\.sink\.audience is not set/);
+  });
 });
