@@ -43,6 +43,28 @@ export interface TestAuth {
   senderToken(claims?: Record<string, unknown>): Promise<string>;
 }
 
+/** The local realm's source client (scripts/keycloak/purchases-realm.json; the secret is local-only). */
+export const LOCAL_SENDER = {
+  clientId: "purchases-source",
+  clientSecret: "purchases-source-local-secret",
+  /** Its service account's fixed user id: the `sub` of its tokens. */
+  subject: "5e7a0c31-9b2d-4e6f-8a14-5e5e1ce00002",
+} as const;
+
+/**
+ * Sender identity ON against the local Keycloak (`issuer`: its realm URL, harness/keycloak.ts
+ * localIssuer()): the SENDER_* of purchase-persist and the dispatcher's KAFKA_SOURCE_OIDC_*.
+ */
+export const localSenderEnv = (issuer: string): Record<string, string> => ({
+  SENDER_AUTH: "on",
+  SENDER_ISSUER: issuer,
+  SENDER_AUDIENCE: SENDER.audience,
+  SENDER_SUBJECTS: LOCAL_SENDER.subject,
+  KAFKA_SOURCE_OIDC_TOKEN_URL: `${issuer}/protocol/openid-connect/token`,
+  KAFKA_SOURCE_OIDC_CLIENT_ID: LOCAL_SENDER.clientId,
+  KAFKA_SOURCE_OIDC_CLIENT_SECRET: LOCAL_SENDER.clientSecret,
+});
+
 let shared: Promise<TestAuth> | undefined;
 
 /** This process's test issuer, started at the first call. */
