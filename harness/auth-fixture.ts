@@ -19,7 +19,7 @@ export const SERVICE_SCOPE = "purchases:read purchases:admin";
  */
 export const SENDER = {
   audience: "purchase-persist",
-  subject: "system:serviceaccount:purchases:purchases-source",
+  subject: "system:serviceaccount:purchases:purchases-source-oidc-sources.knative.dev-kafkasource",
   clientId: "purchases-source",
   clientSecret: "purchases-source-test-secret",
 } as const;
@@ -118,7 +118,10 @@ async function start(): Promise<TestAuth> {
           scope: undefined,
           typ: undefined,
           preferred_username: undefined,
-          "kubernetes.io": { namespace: "purchases", serviceaccount: { name: "purchases-source" } },
+          "kubernetes.io": {
+            namespace: "purchases",
+            serviceaccount: { name: "purchases-source-oidc-sources.knative.dev-kafkasource" },
+          },
           ...claims,
         },
         { header: { typ: undefined } },

@@ -1,10 +1,11 @@
 // Sender identity (Knative Eventing feature `authentication-oidc`, issue 25): with it on, the
-// KafkaSource sends `Authorization: Bearer <token>` whose `aud` is its `spec.sink.audience` and whose
-// `sub` is its service account, `system:serviceaccount:<ns>:<name>`. A Knative Service sink checks it
-// itself (knative/serving#14428: Serving publishes no audience). The token is verified by the shared
-// verifier (functions/shared/auth) with a config mapped from SENDER_*: a Kubernetes service-account
-// token has no `scope` and no payload `typ`, and the verifier demands neither (it requires `exp` and
-// the id claim; scopes are only checked by auth.require), so no option is needed for it.
+// KafkaSource sends `Authorization: Bearer <token>` whose `aud` is its `spec.sink.audience` and
+// whose `sub` is its OIDC service account, `system:serviceaccount:<ns>:<name>-oidc-<group>-<kind>`.
+// A Knative Service sink checks it itself (knative/serving#14428: Serving publishes no audience).
+// The token is verified by the shared verifier (functions/shared/auth) with a config mapped from
+// SENDER_*: a Kubernetes service-account token has no `scope` and no payload `typ`, and the
+// verifier demands neither (it requires `exp` and the id claim; scopes are only checked by
+// auth.require), so no option is needed for it.
 //
 // Answers: no token 401 missing_token, a bad one 401 invalid_token, a subject not in SENDER_SUBJECTS
 // 403 forbidden (all dead-lettered by the KafkaSource, never stored), the issuer unreachable for a key
@@ -36,7 +37,7 @@ export const senderFields = {
   SENDER_JWKS_URL: v.optional(kinds.httpUrl()),
   /** The `aud` the token must carry: the KafkaSource's `spec.sink.audience`. */
   SENDER_AUDIENCE: v.optional(v.pipe(kinds.text(), v.minLength(1, "must not be empty")), "purchase-persist"),
-  /** The `sub` values allowed to send, e.g. `system:serviceaccount:purchases:purchases-source`. */
+  /** The `sub` values allowed to send: in a cluster the source's OIDC service account (docs/deploy.md). */
   SENDER_SUBJECTS: v.optional(kinds.list()),
 };
 
