@@ -63,6 +63,18 @@ describe("deploy manifests: well-formed", () => {
       problems(badRoute).join("\n"),
       /backendRef\b[\s\S]*hostname\b|hostname\b[\s\S]*backendRef\b/,
     );
+
+    const [policy] = ofKind(loadObjects(), "gateway.envoyproxy.io/v1alpha1", "SecurityPolicy");
+    assert.ok(policy);
+    const badPolicy = structuredClone(policy.obj);
+    badPolicy.spec.jwt.providers[0].remoteJwks = badPolicy.spec.jwt.providers[0].remoteJWKS;
+    delete badPolicy.spec.jwt.providers[0].remoteJWKS;
+    badPolicy.spec.cors.allowOrigins.push("localhost:8080");
+    const policyProblems = problems(badPolicy).join("\n");
+    for (const p of [/remoteJwks/, /CORS origin/]) assert.match(policyProblems, p);
+    const noKeys = structuredClone(policy.obj);
+    delete noKeys.spec.jwt.providers[0].remoteJWKS;
+    assert.match(problems(noKeys).join("\n"), /exactly one of remoteJWKS, localJWKS/);
   });
 
   test("When each Knative Service is validated with @kubernetes-models/knative, then it is valid", () => {
