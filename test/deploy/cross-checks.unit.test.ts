@@ -41,19 +41,11 @@ const RESERVED = ["PORT", "K_SERVICE", "K_REVISION", "K_CONFIGURATION"];
 /**
  * Issue 25: variables the manifests set before the config parsers read them, because the functions
  * are wired on other branches (auth-wire: AUTH_* in buy, user-purchases and customer-management;
- * web-signin: AUTH_ISSUER and WEB_CLIENT_ID in web; sender-id: SENDER_* in purchase-persist). Until
+ * web-signin: AUTH_ISSUER and WEB_CLIENT_ID in web; sender-id's SENDER_* are read now). Until
  * then such a variable counts as read; once a function reads it, the last test of this group fails
  * until it is taken out of this list, so the check is whole again.
  */
-const AWAITED = new Set([
-  ...AUTH_VARIABLES,
-  "WEB_CLIENT_ID",
-  "SENDER_AUTH",
-  "SENDER_ISSUER",
-  "SENDER_JWKS_URL",
-  "SENDER_AUDIENCE",
-  "SENDER_SUBJECTS",
-]);
+const AWAITED = new Set([...AUTH_VARIABLES, "WEB_CLIENT_ID"]);
 /** queue-proxy's drain before the app gets SIGTERM (knative/serving pkg/queue/sharedmain). */
 const QUEUE_PROXY_DRAIN_MS = 30_000;
 
