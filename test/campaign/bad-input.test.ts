@@ -42,6 +42,9 @@ before(async () => {
       ...pipeline.env,
       MONGODB_URI: db.uri,
       LOG_LEVEL: "info",
+      // Input validation, not the sender's identity (functions/purchase-persist/sender.test.ts), is
+      // what this campaign checks at purchase-persist: its events are POSTed without a token.
+      SENDER_AUTH: "off",
     },
   });
   const kafka = createKafka(testConfig(), unique("bad-input"));

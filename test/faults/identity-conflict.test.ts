@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createAdmin, createKafka, createProducer, ensureTopic } from "../../functions/shared/kafka.ts";
+import { testAuth } from "../../harness/auth-fixture.ts";
 import { freshDatabase } from "../../harness/databases.ts";
 import { isolatedPipeline, unique } from "../../harness/names.ts";
 import { spawnComponent } from "../../harness/process.ts";
@@ -146,6 +147,7 @@ describe("fault campaign: reused identities", () => {
         entry: "kafka-source/dispatcher/main.ts",
         env: {
           ...env,
+          ...(await testAuth()).senderEnv,
           KAFKA_BOOTSTRAP_SERVERS: testConfig().KAFKA_BOOTSTRAP_SERVERS.join(","),
           KAFKA_SOURCE_TOPICS: topic,
           KAFKA_SOURCE_GROUP: group,
