@@ -20,6 +20,7 @@ function exportedMetrics(): Set<string> {
     "functions/shared/metrics.ts",
     "functions/buy/app.ts",
     "functions/purchase-persist/app.ts",
+    "functions/purchase-persist/sender.ts",
     "functions/customer-management/lag.ts",
     "kafka-source/dispatcher/metrics.ts",
   ];

@@ -37,13 +37,14 @@ const ALERTS = [
   "PurchasePipelineStuck",
   "PurchasesConsumerLagHigh",
   "PurchasePersistRefusing",
+  "PurchaseSenderRefused",
 ];
 
 describe("monitoring: alert and recording rules (promtool)", () => {
   test("When promtool checks the PrometheusRule's groups, then they are valid rules", () => {
     const { status, output } = promtool(["check", "rules", "rules.yaml"]);
     assert.equal(status, 0, output);
-    assert.match(output, /SUCCESS: 9 rules found/);
+    assert.match(output, /SUCCESS: 10 rules found/);
   });
 
   test("When the unit tests run, then each alert fires and stays quiet where it should", () => {
