@@ -118,7 +118,10 @@ export function createSession({ issuer, clientId }) {
       return user && !user.expired ? user.access_token : undefined;
     },
     signIn: async () => manager?.signinRedirect(),
-    /** Ends the session at the issuer (end-session endpoint) and comes back here. */
-    signOut: async () => manager?.signoutRedirect(),
+    /**
+     * Ends the session at the issuer (end-session endpoint) and comes back here. The library sends
+     * a `state` (checked on return) only when there is state data: the return is then recognised.
+     */
+    signOut: async () => manager?.signoutRedirect({ state: "signed-out" }),
   };
 }
