@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Browser, Page, Request } from "playwright-core";
-import { endSession, localIssuer, SHOPPERS } from "../../harness/keycloak.ts";
+import { endSession, localIssuer, SHOPPERS, userTokens, WEB_CLIENT } from "../../harness/keycloak.ts";
 import {
   openPage,
   recordApiCalls,
@@ -185,5 +185,34 @@ describe("web page: the session ends", () => {
       "no script error",
     );
     await context.close();
+  });
+});
+
+describe("the realm's page client (scripts/keycloak/purchases-realm.json)", () => {
+  /** A refresh-token grant as the page sends it from `origin` (a CORS request): its status and error. */
+  async function refreshFrom(origin: string, refreshToken: string) {
+    const res = await fetch(TOKEN_ENDPOINT, {
+      method: "POST",
+      headers: { Origin: origin },
+      body: new URLSearchParams({
+        grant_type: "refresh_token",
+        client_id: WEB_CLIENT,
+        refresh_token: refreshToken,
+      }),
+    });
+    const body = (await res.json()) as { refresh_token?: string; error_description?: string };
+    return { status: res.status, allowOrigin: res.headers.get("access-control-allow-origin"), body };
+  }
+
+  test("When the page is npm start's (port 8080), then its token calls are allowed; from another port Keycloak refuses the origin", async () => {
+    const tokens = await userTokens("alice", SHOPPERS.alice.password);
+    assert.ok(tokens.refresh_token, "refresh tokens are on");
+    const ok = await refreshFrom("http://127.0.0.1:8080", tokens.refresh_token);
+    assert.equal(ok.status, 200);
+    assert.equal(ok.allowOrigin, "http://127.0.0.1:8080");
+    // Why the browser tests register their own client: a web origin must be listed, port included.
+    const other = await refreshFrom("http://127.0.0.1:8081", ok.body.refresh_token ?? "");
+    assert.equal(other.status, 403);
+    assert.equal(other.allowOrigin, null);
   });
 });

@@ -65,7 +65,7 @@ export function createSession({ issuer, clientId }) {
   }
 
   /** Handles a return from the issuer, else picks up this tab's session. */
-  async function start() {
+  async function resume() {
     try {
       setUp();
     } catch (err) {
@@ -100,6 +100,12 @@ export function createSession({ issuer, clientId }) {
     }
     set({ status: "signed-out" });
   }
+
+  /** Never leaves the page "checking": whatever fails, the shopper can still sign in. */
+  const start = () =>
+    resume().catch((err) =>
+      set({ status: "signed-out", message: `Sign-in failed: ${err?.message ?? err}.` }),
+    );
 
   return {
     start,
