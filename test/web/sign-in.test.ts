@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Browser, Page, Request } from "playwright-core";
 import { endSession, localIssuer, SHOPPERS, userTokens, WEB_CLIENT } from "../../harness/keycloak.ts";
+import { keycloakApp } from "../auth/app.ts";
 import {
   openPage,
   recordApiCalls,
@@ -61,6 +62,15 @@ describe("web page: signing in", () => {
     const stored = await storedSession(page);
     assert.ok(stored.accessToken, "the tokens are in sessionStorage");
     assert.equal(stored.local, 0, "nothing in localStorage");
+    // The token the page holds is what the functions' middleware accepts as alice, and no one else.
+    const { get } = keycloakApp();
+    const me = (await (await get("/me", stored.accessToken)).json()) as { userId: string };
+    assert.equal(me.userId, ALICE);
+    const claims = JSON.parse(Buffer.from(stored.accessToken.split(".")[1] ?? "", "base64url").toString());
+    for (const scope of ["purchases:read", "purchases:write"])
+      assert.ok(claims.scope.split(" ").includes(scope), scope);
+    assert.equal((await get(`/buys/${ALICE}`, stored.accessToken)).status, 200);
+    assert.equal((await get(`/buys/${SHOPPERS.bob.id}`, stored.accessToken)).status, 403);
     await page.getByText("No purchases yet").waitFor();
     assert.equal(await statText(page, "count"), "0");
 
