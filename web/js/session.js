@@ -61,7 +61,12 @@ export function createSession({ issuer, clientId }) {
           : `Your session could not be renewed: ${err?.message ?? "the sign-in service did not answer"}.`,
       ),
     );
-    manager.events.addAccessTokenExpired(() => end("Your session has expired."));
+    // Timers of a hidden or sleeping tab may run late: the token can expire before its renewal ran.
+    // One renewal then, before saying the session is over.
+    manager.events.addAccessTokenExpired(() => {
+      if (state.status !== "signed-in") return;
+      manager.signinSilent().catch(() => end("Your session has expired."));
+    });
   }
 
   /** Handles a return from the issuer, else picks up this tab's session. */
