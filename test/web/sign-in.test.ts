@@ -198,6 +198,20 @@ describe("web page: the session ends", () => {
   });
 });
 
+describe("web page: the issuer unreachable", () => {
+  test("When Sign in is pressed and the issuer does not answer, then the button comes back with the reason", async () => {
+    const { page, context } = await openPage(browser, ws.pageUrl);
+    // The browser cannot reach the issuer (as with Keycloak down): its requests fail at once.
+    await page.route(`${localIssuer()}/**`, (route) => route.abort("connectionrefused"));
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator("#session-notice", { hasText: "The sign-in service cannot be reached" }).waitFor();
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    assert.equal(await page.getByRole("button", { name: "Sign in" }).getAttribute("aria-busy"), null);
+    assert.equal(new URL(page.url()).origin, new URL(ws.pageUrl).origin, "still on the page");
+    await context.close();
+  });
+});
+
 describe("the realm's page client (scripts/keycloak/purchases-realm.json)", () => {
   /** A refresh-token grant as the page sends it from `origin` (a CORS request): its status and error. */
   async function refreshFrom(origin: string, refreshToken: string) {
