@@ -4,11 +4,13 @@
 // package (JS, addon, the librdkafka shared libraries it links) and its runtime dependencies are
 // copied into dist/<name>/node_modules.
 //
-// The web function also gets the static web/ folder beside its bundle. The command is scripts/bundle.ts.
+// The web function also gets the static web/ folder beside its bundle, and vendor/ with the browser
+// files it serves from node_modules (functions/web/vendor.ts). The command is scripts/bundle.ts.
 import { cp, lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink } from "node:fs/promises";
 import { builtinModules, createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import * as esbuild from "esbuild";
+import { VENDOR_FILES } from "../functions/web/vendor.ts";
 import { ROOT } from "../harness/root.ts";
 
 export const KAFKA_PACKAGE = "@confluentinc/kafka-javascript";
@@ -65,6 +67,7 @@ export async function bundleFunction(name: string, outRoot = join(ROOT, "dist"))
       await cp(join(ROOT, from, rel), join(dir, to, rel));
     }
   }
+  if (name === "web") await copyVendorFiles(join(dir, "vendor"));
   return {
     name,
     dir,
@@ -75,6 +78,17 @@ export async function bundleFunction(name: string, outRoot = join(ROOT, "dist"))
       nodeModules: await du(join(dir, "node_modules")),
     },
   };
+}
+
+/** The web page's third-party browser files, each with its package's licence beside it. */
+async function copyVendorFiles(dest: string) {
+  await mkdir(dest, { recursive: true });
+  for (const [name, { pkg, file }] of Object.entries(VENDOR_FILES)) {
+    const src = packageDir(pkg);
+    await cp(join(src, file), join(dest, name));
+    for (const licence of (await readdir(src)).filter((f) => /^licen[cs]e/i.test(f)))
+      await cp(join(src, licence), join(dest, `${pkg}.${licence}`));
+  }
 }
 
 /**

@@ -9,6 +9,7 @@
 // (its `action`), which Keycloak's default theme has kept for years; if it changes, this fails
 // saying so.
 import { createHash, randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { stack } from "./stack.ts";
 
 /** The test shoppers of the realm file, with their fixed ids and passwords (local only). */
@@ -193,3 +194,57 @@ export async function rotateSigningKey(name: string): Promise<{ componentId: str
 
 export const removeKeyProvider = (componentId: string) =>
   adminApi(`/components/${componentId}`, { method: "DELETE" });
+
+// ---------------------------------------------------------------- the page's client, for browser tests
+
+const REALM_FILE = new URL("../scripts/keycloak/purchases-realm.json", import.meta.url);
+
+/** The realm file's entry of a client, as imported (the page's by default). */
+export async function realmClient(clientId = WEB_CLIENT): Promise<Record<string, unknown>> {
+  const realm = JSON.parse(await readFile(REALM_FILE, "utf8")) as { clients: { clientId: string }[] };
+  const client = realm.clients.find((c) => c.clientId === clientId);
+  if (!client) throw new Error(`no client ${clientId} in ${REALM_FILE.pathname}`);
+  return client;
+}
+
+export interface PageClient {
+  clientId: string;
+  remove: () => Promise<void>;
+}
+
+/**
+ * A copy of the page's client for a page on `origin`, registered through the admin API. Keycloak 26
+ * accepts a loopback redirect URI on any port, but not a web origin: the page's code exchange and
+ * refresh from http://127.0.0.1:<port> are refused "Invalid origin" unless the origin is listed.
+ * A test's page runs on a free port, so each test process registers its own client (the realm's
+ * settings, its own origin) and removes it after; no shared client is edited concurrently.
+ */
+export async function registerPageClient(
+  origin: string,
+  opts: { accessTokenLifespanS?: number } = {},
+): Promise<PageClient> {
+  const base = await realmClient();
+  const clientId = `${WEB_CLIENT}-test-${randomBytes(4).toString("hex")}`;
+  const attributes = {
+    ...(base.attributes as Record<string, string>),
+    "post.logout.redirect.uris": `${origin}/*`,
+    ...(opts.accessTokenLifespanS ? { "access.token.lifespan": String(opts.accessTokenLifespanS) } : {}),
+  };
+  const res = await adminApi("/clients", {
+    method: "POST",
+    body: JSON.stringify({
+      ...base,
+      clientId,
+      name: `${base.name} (test, ${origin})`,
+      redirectUris: [`${origin}/*`],
+      webOrigins: [origin],
+      attributes,
+    }),
+  });
+  const id = res.headers.get("location")?.split("/").pop();
+  if (!id) throw new Error("Keycloak did not say where the new client is");
+  return { clientId, remove: async () => void (await adminApi(`/clients/${id}`, { method: "DELETE" })) };
+}
+
+/** Ends one session at the issuer (as an administrator's "sign out" of that session would). */
+export const endSession = (sessionId: string) => adminApi(`/sessions/${sessionId}`, { method: "DELETE" });

@@ -1,20 +1,26 @@
-// The web function in-process: the page with the API base URL filled in, content types, caching
-// and the security headers; no network.
+// The web function in-process: the page with the API base URL and the sign-in settings filled in,
+// the vendored sign-in library, content types, caching and the security headers; no network.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { ROOT } from "../../harness/root.ts";
+import { parseEnv } from "../shared/config.ts";
 import { createLogger } from "../shared/logging.ts";
 import { createRegistry } from "../shared/metrics.ts";
 import { createApp, findWebRoot, parseApiBaseUrl, renderIndex } from "./app.ts";
+import { configSchema } from "./config.ts";
+import { findVendorFiles } from "./vendor.ts";
 
 const WEB = join(ROOT, "web");
-const app = (apiBaseUrl = "") =>
+const ISSUER = "http://127.0.0.1:8180/realms/purchases";
+const app = (apiBaseUrl = "", issuer = ISSUER) =>
   createApp({
     logger: createLogger("silent"),
     registry: createRegistry({ service: "web" }),
     webRoot: WEB,
     apiBaseUrl,
+    signIn: { issuer, clientId: "purchases-web" },
+    vendorFiles: findVendorFiles("/nonexistent"),
   });
 
 describe("web function", () => {
@@ -25,15 +31,54 @@ describe("web function", () => {
     assert.equal(res.headers.get("cache-control"), "no-cache");
     assert.ok(res.headers.get("etag"));
     const csp = res.headers.get("content-security-policy") ?? "";
-    assert.match(csp, /connect-src 'self' http:\/\/localhost:8000/);
-    assert.match(csp, /script-src 'self'/);
+    assert.match(csp, /script-src 'self';/);
     assert.match(await res.text(), /<meta name="api-base-url" content="http:\/\/localhost:8000">/);
+  });
+
+  test("When / is requested, then the page names the issuer and client, and connect-src adds only the issuer's origin", async () => {
+    const res = await app("http://localhost:8000", "https://id.example.com/realms/shop").request("/");
+    const html = await res.text();
+    assert.match(html, /<meta name="oidc-issuer" content="https:\/\/id.example.com\/realms\/shop">/);
+    assert.match(html, /<meta name="oidc-client-id" content="purchases-web">/);
+    const csp = (res.headers.get("content-security-policy") ?? "").split("; ");
+    assert.ok(
+      csp.includes("connect-src 'self' http://localhost:8000 https://id.example.com"),
+      csp.join("; "),
+    );
+    // Nothing else widened: no inline code, no frames (no check-session iframe), forms to self.
+    for (const d of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "form-action 'self'"])
+      assert.ok(csp.includes(d), d);
+    assert.ok(!csp.some((d) => d.includes("unsafe") || d.startsWith("frame-src")), csp.join("; "));
   });
 
   test("When API_BASE_URL is empty, then the meta tag is empty and the API is the page's origin", async () => {
     const res = await app("").request("/index.html");
     assert.match(await res.text(), /<meta name="api-base-url" content="">/);
-    assert.match(res.headers.get("content-security-policy") ?? "", /connect-src 'self';/);
+    assert.match(
+      res.headers.get("content-security-policy") ?? "",
+      /connect-src 'self' http:\/\/127.0.0.1:8180;/,
+    );
+  });
+
+  test("When the sign-in library is requested, then it is oidc-client-ts's browser build from node_modules, revalidated", async () => {
+    const a = app();
+    const res = await a.request("/vendor/oidc-client-ts.min.js");
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /^text\/javascript/);
+    assert.equal(res.headers.get("cache-control"), "no-cache");
+    assert.match(await res.text(), /^"use strict";var oidc=/);
+    const again = await a.request("/vendor/oidc-client-ts.min.js", {
+      headers: { "If-None-Match": res.headers.get("etag") ?? "" },
+    });
+    assert.equal(again.status, 304);
+    assert.equal((await a.request("/vendor/other.js")).status, 404);
+  });
+
+  test("When WEB_CLIENT_ID and AUTH_ISSUER are unset, then the local realm's page client and issuer", () => {
+    const config = parseEnv(configSchema, {});
+    assert.equal(config.WEB_CLIENT_ID, "purchases-web");
+    assert.equal(config.AUTH_ISSUER, ISSUER);
+    assert.throws(() => parseEnv(configSchema, { AUTH_ISSUER: "not a url" }), /AUTH_ISSUER/);
   });
 
   test("When scripts, styles and the icon are requested, then each has its content type and no-cache", async () => {
@@ -77,8 +122,19 @@ describe("web function", () => {
   });
 
   test("When the value would break out of the attribute, then it is escaped", () => {
-    const html = renderIndex('<meta name="api-base-url" content="">', 'http://x/"><script>');
-    assert.equal(html, '<meta name="api-base-url" content="http://x/&quot;&gt;&lt;script&gt;">');
+    const metas = ["api-base-url", "oidc-issuer", "oidc-client-id"].map(
+      (n) => `<meta name="${n}" content="">`,
+    );
+    const html = renderIndex(metas.join(""), {
+      apiBaseUrl: 'http://x/"><script>',
+      issuer: "i",
+      clientId: "c",
+    });
+    assert.match(html, /<meta name="api-base-url" content="http:\/\/x\/&quot;&gt;&lt;script&gt;">/);
+    assert.throws(
+      () => renderIndex(metas[0] ?? "", { apiBaseUrl: "", issuer: "i", clientId: "c" }),
+      /oidc-issuer/,
+    );
   });
 
   test("When WEB_ROOT is unset, then the web root is found from the source folder; a bad one is skipped", () => {

@@ -1,11 +1,22 @@
 // What the browser tests share: the whole local system (every function, the dispatcher, the
-// gateway, the web page) on its own topics and database, and a headless Chromium.
+// gateway, the web page) on its own topics and database, verifying against the stack's real
+// Keycloak, a page client registered for this process's page, and a headless Chromium. Shoppers
+// sign in through Keycloak's own login form; alice and bob are the realm's test shoppers.
 
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import type { Purchase } from "../../functions/shared/purchase.ts";
 import { freshDatabase } from "../../harness/databases.ts";
+import {
+  keycloakUrl,
+  localIssuer,
+  type PageClient,
+  registerPageClient,
+  SHOPPERS,
+  type Shopper,
+  userTokens,
+} from "../../harness/keycloak.ts";
 import { isolatedPipeline } from "../../harness/names.ts";
 import { freePort } from "../../harness/ports.ts";
 import { spawnComponent } from "../../harness/process.ts";
@@ -21,30 +32,41 @@ export interface WebSystem {
   pageUrl: string;
   /** Where the page sends API calls (the gateway, as API_BASE_URL names it). */
   apiOrigin: string;
+  /** The page's client at Keycloak (a copy of the realm's purchases-web for this page's origin). */
+  client: PageClient;
   stopGateway: () => Promise<void>;
   /** Starts the gateway again on the same port, as after an outage. */
   startGateway: () => Promise<void>;
   stop: () => Promise<void>;
 }
 
+export interface WebTestOptions {
+  /** The access token lifespan of the page's client (Keycloak's default for the realm: 300 s). */
+  accessTokenLifespanS?: number;
+}
+
 /**
- * The web page needs a port known before start: CORS_ORIGINS must name its origin, and every
- * function reads that at start-up.
+ * The web page needs a port known before start: CORS_ORIGINS and the page's client at Keycloak
+ * must name its origin, and every function reads CORS_ORIGINS at start-up.
  */
-async function startWebSystem(): Promise<WebSystem> {
+async function startWebSystem(opts: WebTestOptions): Promise<WebSystem> {
   const webPort = await freePort();
   const pageUrl = `http://127.0.0.1:${webPort}`;
+  const client = await registerPageClient(pageUrl, opts);
   const db = await freshDatabase("web");
   const env = {
     ...isolatedPipeline("web").env,
     MONGODB_URI: db.uri,
     CORS_ORIGINS: pageUrl,
+    AUTH_ISSUER: localIssuer(),
+    WEB_CLIENT_ID: client.clientId,
   };
   let system: System;
   try {
     system = await startSystem({ env, ports: { web: webPort } });
   } catch (err) {
     await db.client.close();
+    await client.remove();
     throw err;
   }
   const gateway = () => {
@@ -57,6 +79,7 @@ async function startWebSystem(): Promise<WebSystem> {
     system,
     pageUrl,
     apiOrigin: `http://localhost:${gatewayPort}`,
+    client,
     stopGateway: async () => {
       await gateway().stop();
     },
@@ -80,6 +103,7 @@ async function startWebSystem(): Promise<WebSystem> {
         await db.client.db().dropDatabase();
       } finally {
         await db.client.close();
+        await client.remove();
       }
     },
   };
@@ -119,11 +143,14 @@ export async function screenshot(page: Page, name: string, fullPage = true) {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
 }
 
-/** Fills the shopper form and shows that shopper. */
-export async function chooseUser(page: Page, username: string, userId: string) {
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("User ID").fill(userId);
-  await page.getByRole("button", { name: "Show this shopper" }).click();
+/** Signs in through Keycloak's login form and waits until the page says who is signed in. */
+export async function signIn(page: Page, who: Shopper = "alice") {
+  await page.getByRole("button", { name: /^Sign in/ }).click();
+  await page.waitForURL((url) => url.href.startsWith(keycloakUrl()));
+  await page.locator("#username").fill(who);
+  await page.locator("#password").fill(SHOPPERS[who].password);
+  await page.locator("#kc-login").click();
+  await page.locator("#account-status", { hasText: `Signed in as ${who}` }).waitFor({ timeout: 30_000 });
 }
 
 /** A page in its own context (fresh localStorage), US English and UTC for predictable text. */
@@ -143,12 +170,24 @@ export async function openPage(browser: Browser, url: string, width = 1280, heig
   return { page, context, errors };
 }
 
-/** A purchase made by another client, straight to the API. */
-export async function buyFromApi(ws: WebSystem, username: string, userId: string) {
+// One token per shopper and process, through the realm's own page client (valid 5 minutes).
+const tokens = new Map<Shopper, { token: string; until: number }>();
+async function bearer(who: Shopper): Promise<Record<string, string>> {
+  let held = tokens.get(who);
+  if (!held || held.until < Date.now()) {
+    const t = await userTokens(who, SHOPPERS[who].password);
+    held = { token: t.access_token, until: Date.now() + (t.expires_in - 60) * 1000 };
+    tokens.set(who, held);
+  }
+  return { Authorization: `Bearer ${held.token}` };
+}
+
+/** A purchase the shopper makes from another client (with their own token), straight to the API. */
+export async function buyFromApi(ws: WebSystem, who: Shopper) {
   const res = await fetch(`${ws.system.url("gateway")}/buy`, {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ username, user_id: userId }),
+    headers: { "Content-Type": "application/json", ...(await bearer(who)) },
+    body: JSON.stringify({ username: who, user_id: SHOPPERS[who].id }),
   });
   if (res.status !== 202) throw new Error(`POST /buy answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { purchase: Purchase }).purchase;
@@ -161,18 +200,23 @@ export const usd = (n: number) =>
 export const statText = (page: Page, key: string) =>
   page.locator(`#stats [data-stat="${key}"] .stat-value`).textContent();
 
-/** Waits until the API has stored `n` purchases of the user (they arrive through Kafka). */
-export async function waitForStored(ws: WebSystem, userId: string, n: number) {
-  await waitFor(`${n} stored purchases of ${userId}`, async () => {
-    const res = await fetch(`${ws.system.url("gateway")}/getAllUserBuys/${userId}?limit=1`);
-    const body = (await res.json()) as { stats?: { count: number } };
-    return body.stats?.count === n;
+/** How many purchases of the shopper the API has stored. */
+export async function storedCount(ws: WebSystem, who: Shopper): Promise<number> {
+  const res = await fetch(`${ws.system.url("gateway")}/getAllUserBuys/${SHOPPERS[who].id}?limit=1`, {
+    headers: await bearer(who),
   });
+  const body = (await res.json()) as { stats?: { count: number } };
+  return body.stats?.count ?? 0;
+}
+
+/** Waits until the API has stored `n` purchases of the shopper (they arrive through Kafka). */
+export async function waitForStored(ws: WebSystem, who: Shopper, n: number) {
+  await waitFor(`${n} stored purchases of ${who}`, async () => (await storedCount(ws, who)) === n);
 }
 
 /** The system and a browser, started together; if either fails, the other is stopped again. */
-export async function startWebTest(): Promise<{ ws: WebSystem; browser: Browser }> {
-  const [ws, browser] = await Promise.allSettled([startWebSystem(), launchBrowser()]);
+export async function startWebTest(opts: WebTestOptions = {}): Promise<{ ws: WebSystem; browser: Browser }> {
+  const [ws, browser] = await Promise.allSettled([startWebSystem(opts), launchBrowser()]);
   if (ws.status === "fulfilled" && browser.status === "fulfilled")
     return { ws: ws.value, browser: browser.value };
   if (browser.status === "fulfilled") await browser.value.close();

@@ -1,17 +1,19 @@
-// The page's controls in a real browser: keyboard shortcuts (b buys, r refreshes, / goes to the
-// user field, ? shows the help, Esc closes it; none fire while typing or with a modifier), the
-// shopper form's inline validation (nothing is sent while it is invalid), and the layout at phone,
-// tablet and desktop widths (no horizontal scrolling).
+// The page's controls in a real browser: keyboard shortcuts (b buys, r refreshes, ? shows the help,
+// Esc closes it; none fire with a modifier), what a signed-out visitor can and cannot do (Buy asks
+// to sign in, nothing is sent), and the layout at phone, tablet and desktop widths, signed in and
+// out (no horizontal scrolling). Shoppers sign in through the stack's Keycloak.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
+import { SHOPPERS } from "../../harness/keycloak.ts";
 import {
   buyFromApi,
-  chooseUser,
   openPage,
   recordApiCalls,
   screenshot,
+  signIn,
   startWebTest,
+  storedCount,
   type WebSystem,
   waitForStored,
 } from "./harness.ts";
@@ -32,7 +34,6 @@ const settle = (page: Page) => page.waitForTimeout(300);
 const buys = (calls: { method: string; path: string }[]) =>
   calls.filter((c) => c.method === "POST" && c.path === "/buy").length;
 const blur = (page: Page) => page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-const fieldError = (page: Page, id: string) => page.locator(`#${id}-error`);
 const noHorizontalOverflow = (page: Page) =>
   page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 
@@ -43,37 +44,20 @@ describe("web page: keyboard shortcuts", () => {
     await page.keyboard.press("?");
     await help.waitFor();
     const text = (await help.textContent()) ?? "";
-    for (const key of ["B", "R", "/", "?", "Esc"]) assert.ok(text.includes(key), key);
+    for (const key of ["B", "R", "?", "Esc"]) assert.ok(text.includes(key), key);
     await screenshot(page, "04-shortcuts-help", false);
     await page.keyboard.press("b");
     await page.keyboard.press("Escape");
     await help.waitFor({ state: "hidden" });
-    assert.ok(await page.locator("#username-error").isHidden(), "b did nothing while the help was open");
+    assert.ok(await page.locator("#buy-error").isHidden(), "b did nothing while the help was open");
     await context.close();
   });
 
-  test("When / is pressed, then the username field has the focus and no slash was typed", async () => {
-    const { page, context } = await openPage(browser, ws.pageUrl);
-    await page.keyboard.press("/");
-    assert.equal(await page.evaluate(() => document.activeElement?.id), "username");
-    assert.equal(await page.getByLabel("Username").inputValue(), "");
-    await context.close();
-  });
-
-  test("When b is pressed, then a purchase is made; while typing or with a modifier, nothing happens", async () => {
+  test("When b is pressed, then a purchase is made; with a modifier, nothing happens", async () => {
     const { page, context } = await openPage(browser, ws.pageUrl);
     const calls = recordApiCalls(page, ws.apiOrigin);
-    await chooseUser(page, "Alan", "alan-keys");
-    await page.getByText("No purchases yet").waitFor();
-
-    // Typing b, r, / and ? in a field types them.
-    await page.getByLabel("Username").fill("");
-    await page.getByLabel("Username").pressSequentially("bob r/?");
-    assert.equal(await page.getByLabel("Username").inputValue(), "bob r/?");
-    assert.ok(await page.getByRole("dialog").isHidden());
-    await settle(page);
-    assert.equal(buys(calls), 0);
-    await page.getByLabel("Username").fill("Alan");
+    await signIn(page, "alice");
+    await page.locator('#live[data-state="ok"]').waitFor();
 
     await blur(page);
     for (const chord of ["Control+b", "Alt+b", "Meta+b"]) await page.keyboard.press(chord);
@@ -89,10 +73,11 @@ describe("web page: keyboard shortcuts", () => {
 
   test("When r is pressed, then history, catalog and health are fetched again at once", async () => {
     const { page, context } = await openPage(browser, ws.pageUrl);
-    await chooseUser(page, "Alan", "alan-keys");
+    await signIn(page, "alice");
     await page.locator("#catalog li").first().waitFor();
+    await page.locator('#live[data-state="ok"]').waitFor();
     await blur(page);
-    const again = ["/items", "/health", "/getAllUserBuys/alan-keys"].map((path) =>
+    const again = ["/items", "/health", `/getAllUserBuys/${SHOPPERS.alice.id}`].map((path) =>
       page.waitForRequest((r) => new URL(r.url()).pathname === path, { timeout: 900 }),
     );
     await page.keyboard.press("r");
@@ -101,61 +86,43 @@ describe("web page: keyboard shortcuts", () => {
   });
 });
 
-describe("web page: the shopper form", () => {
-  test("When the fields are invalid, then each says why inline and no request is sent", async () => {
+describe("web page: signed out", () => {
+  test("When nobody is signed in, then Buy (button or b) asks to sign in and nothing is sent", async () => {
     const { page, context } = await openPage(browser, ws.pageUrl, 375, 800);
     const calls = recordApiCalls(page, ws.apiOrigin);
-    await page.getByRole("button", { name: "Show this shopper" }).click();
-    assert.equal(await fieldError(page, "username").textContent(), "Enter a username.");
-    assert.equal(await fieldError(page, "user-id").textContent(), "Enter a user ID.");
-    assert.equal(await page.getByLabel("Username").getAttribute("aria-invalid"), "true");
+    await page.getByText("You are not signed in.").waitFor();
+    await page.getByRole("button", { name: /buy a random item/i }).click();
+    await page.locator("#buy-error", { hasText: "Sign in to buy." }).waitFor();
     assert.equal(
       await page.evaluate(() => document.activeElement?.id),
-      "username",
-      "focus on the first bad field",
+      "sign-in",
+      "the focus goes to Sign in",
     );
-
-    await page.getByLabel("Username").fill(`  ${"x".repeat(65)}  `);
-    await page.getByLabel("User ID").fill("ada lovelace/1");
-    await page.getByRole("button", { name: /buy a random item/i }).click();
-    assert.match((await fieldError(page, "username").textContent()) ?? "", /at most 64 characters/);
-    assert.match((await fieldError(page, "user-id").textContent()) ?? "", /Spaces are not allowed/);
-    await page.getByLabel("Username").fill("tab\there");
-    assert.match((await fieldError(page, "username").textContent()) ?? "", /control characters/);
-    await screenshot(page, "05-validation-375");
-    await page.waitForTimeout(300);
+    await blur(page);
+    await page.keyboard.press("b");
+    await page.keyboard.press("r");
+    await settle(page);
     const sent = calls.filter((c) => c.path === "/buy" || c.path.startsWith("/getAllUserBuys"));
-    assert.deepEqual(sent, [], "nothing sent while invalid");
-
-    // Fixing a field clears its message as the user types.
-    await page.getByLabel("User ID").fill("ada-1815");
-    assert.ok(await fieldError(page, "user-id").isHidden());
-    assert.equal(await page.getByLabel("User ID").getAttribute("aria-invalid"), "false");
-    await context.close();
-  });
-
-  test("When a valid shopper is shown, then it is remembered for the next visit", async () => {
-    const { page, context } = await openPage(browser, ws.pageUrl);
-    await chooseUser(page, "  Margaret Hamilton  ", "margaret");
-    await page.getByText("No purchases yet").waitFor();
-    await page.reload();
-    assert.equal(await page.getByLabel("Username").inputValue(), "Margaret Hamilton");
-    assert.equal(await page.getByLabel("User ID").inputValue(), "margaret");
-    await page.getByText("Margaret Hamilton · margaret").waitFor();
+    assert.deepEqual(sent, [], "nothing sent for nobody");
+    await screenshot(page, "05-signed-out-375");
     await context.close();
   });
 });
 
 describe("web page: layout", () => {
-  test("When shown at 375, 768 and 1280 px, then nothing scrolls sideways, even with the longest names", async () => {
-    const userId = "u".repeat(64);
-    const username = "W".repeat(64);
-    for (let i = 0; i < 4; i++) await buyFromApi(ws, username, userId);
-    await waitForStored(ws, userId, 4);
+  test("When shown at 375, 768 and 1280 px, signed out and signed in, then nothing scrolls sideways", async () => {
+    const stored = await storedCount(ws, "bob");
+    for (let i = 0; i < 4; i++) await buyFromApi(ws, "bob");
+    await waitForStored(ws, "bob", stored + 4);
     const { page, context } = await openPage(browser, ws.pageUrl, 375, 900);
-    await chooseUser(page, username, userId);
-    await page.locator("#history tbody tr").nth(3).waitFor();
     await page.locator("#catalog li").first().waitFor();
+    for (const width of [375, 768, 1280]) {
+      await page.setViewportSize({ width, height: 900 });
+      assert.ok(await noHorizontalOverflow(page), `no horizontal overflow at ${width} px, signed out`);
+    }
+    await page.setViewportSize({ width: 375, height: 900 });
+    await signIn(page, "bob");
+    await page.locator("#history tbody tr").nth(3).waitFor();
     for (const width of [375, 768, 1280]) {
       await page.setViewportSize({ width, height: 900 });
       assert.ok(await noHorizontalOverflow(page), `no horizontal overflow at ${width} px`);
@@ -171,8 +138,9 @@ describe("web page: layout", () => {
 
   test("When tabbing through the page, then controls come in reading order with a visible focus ring", async () => {
     const { page, context } = await openPage(browser, ws.pageUrl);
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
     const order: string[] = [];
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 4; i++) {
       await page.keyboard.press("Tab");
       order.push(
         await page.evaluate(
@@ -180,14 +148,7 @@ describe("web page: layout", () => {
         ),
       );
     }
-    assert.deepEqual(order, [
-      "Skip to content",
-      "help-open",
-      "username",
-      "user-id",
-      "Show this shopper",
-      "buy",
-    ]);
+    assert.deepEqual(order.slice(0, 4), ["Skip to content", "help-open", "sign-in", "buy"]);
     const outline = await page.evaluate(
       () => getComputedStyle(document.activeElement as Element).outlineStyle,
     );

@@ -1,15 +1,16 @@
-// The page in a real browser against the real local system: buying, the live history and
-// statistics, paging with "Load more", and the API going away and coming back (the gateway stopped,
-// then started again on its port): an error with Retry, and recovery without a reload.
+// The page in a real browser against the real local system, signed in through the stack's Keycloak:
+// buying, the live history and statistics, paging with "Load more", and the API going away and
+// coming back (the gateway stopped, then started again on its port): an error with Retry, and
+// recovery without a reload. alice and bob start with no purchases (this file's own database).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import {
   buyFromApi,
-  chooseUser,
   openPage,
   recordApiCalls,
   screenshot,
+  signIn,
   startWebTest,
   statText,
   usd,
@@ -32,7 +33,7 @@ after(async () => {
 describe("web page: buying and the live history", () => {
   test("When the shopper buys, then a toast names the item and the row and statistics follow without a reload", async () => {
     const { page, context, errors } = await openPage(browser, ws.pageUrl);
-    await chooseUser(page, "Ada Lovelace", "ada-flow");
+    await signIn(page, "alice");
     await page.getByText("No purchases yet").waitFor();
     assert.equal(await statText(page, "count"), "0");
     await screenshot(page, "01-no-purchases");
@@ -77,8 +78,8 @@ describe("web page: buying and the live history", () => {
   test("When Buy is pressed again while a purchase is in flight, then the button shows it is busy and one is made", async () => {
     const { page, context } = await openPage(browser, ws.pageUrl, 375, 800);
     const calls = recordApiCalls(page, ws.apiOrigin);
-    await chooseUser(page, "Barbara", "barbara-once");
-    await page.getByText("No purchases yet").waitFor();
+    await signIn(page, "alice");
+    await page.locator('#live[data-state="ok"]').waitFor();
     // Hold the first request until both further attempts have been made.
     let release = () => {};
     const held = new Promise<void>((resolve) => {
@@ -105,30 +106,31 @@ describe("web page: buying and the live history", () => {
     await context.close();
   });
 
-  test("When another client buys for the shown shopper, then the page shows it by itself", async () => {
+  test("When the shopper buys from another client, then the page shows it by itself", async () => {
     const { page, context } = await openPage(browser, ws.pageUrl);
-    await chooseUser(page, "Grace Hopper", "grace-live");
-    await page.getByText("No purchases yet").waitFor();
-    const purchase = await buyFromApi(ws, "Grace Hopper", "grace-live");
+    await signIn(page, "alice");
+    await page.locator('#live[data-state="ok"]').waitFor();
+    const before = Number(await statText(page, "count"));
+    const purchase = await buyFromApi(ws, "alice");
     // As above: the page's own polling brings the row; how soon is the bench's freshness figure.
     await page.locator(`#history tr[data-id="${purchase.id}"]`).waitFor({ timeout: 30_000 });
     await page.waitForFunction(
-      () => document.querySelector('[data-stat="count"] .stat-value')?.textContent === "1",
+      (n) => document.querySelector('[data-stat="count"] .stat-value')?.textContent === String(n),
+      before + 1,
     );
     await context.close();
   });
 
   test("When there are more purchases than a page, then Load more appends the older ones, newest first", async () => {
     const made = [];
-    for (let i = 0; i < 23; i++) made.push(await buyFromApi(ws, "Linus", "linus-pages"));
-    await waitForStored(ws, "linus-pages", 23);
+    for (let i = 0; i < 23; i++) made.push(await buyFromApi(ws, "bob"));
+    await waitForStored(ws, "bob", 23);
     const { page, context } = await openPage(browser, ws.pageUrl, 768);
-    await page.evaluate(() =>
-      localStorage.setItem("purchases.user", JSON.stringify({ username: "Linus", user_id: "linus-pages" })),
-    );
+    await signIn(page, "bob");
     await page.reload();
-    // Remembered from localStorage: the fields are filled and the history loads with no click.
-    assert.equal(await page.getByLabel("User ID").inputValue(), "linus-pages");
+    // The session is this tab's (sessionStorage): after a reload bob is still signed in and his
+    // history loads with no click and no new sign-in.
+    await page.getByText("Signed in as bob").waitFor();
     await page.waitForFunction(
       () => document.querySelector('[data-stat="count"] .stat-value')?.textContent === "23",
       {
@@ -153,15 +155,16 @@ describe("web page: buying and the live history", () => {
 
 describe("web page: the API down and back", () => {
   test("When the API stops, then an error with Retry shows; when it is back, Retry recovers without a reload", async () => {
-    const first = await buyFromApi(ws, "Edsger", "edsger");
-    await waitForStored(ws, "edsger", 1);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-US" });
-    const page = await context.newPage();
-    // A controllable clock, so that the page's own automatic retries cannot beat the Retry click.
+    const first = await buyFromApi(ws, "alice");
+    const { page, context } = await openPage(browser, ws.pageUrl);
+    await signIn(page, "alice");
+    // A controllable clock, so that the page's own automatic retries cannot beat the Retry click;
+    // installed after the sign-in (the login form runs on real time), taken by the reload, after
+    // which the session is picked up from this tab's storage. Paused time: no token expires.
     await page.clock.install();
-    await page.goto(ws.pageUrl);
-    await chooseUser(page, "Edsger", "edsger");
-    await page.locator(`#history tr[data-id="${first.id}"]`).waitFor();
+    await page.reload();
+    await page.getByText("Signed in as alice").waitFor();
+    await page.locator(`#history tr[data-id="${first.id}"]`).waitFor({ timeout: 30_000 });
     await page.getByText("API healthy").waitFor();
     await page.evaluate(() => Object.assign(window, { sameDocument: true }));
 

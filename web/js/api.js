@@ -1,5 +1,6 @@
-// The API client: the one place that knows the base URL, the time limit and the error shape every
-// function answers with, {error, message, details?}.
+// The API client: the one place that knows the base URL, the time limit, the bearer token and the
+// error shape every function answers with, {error, message, details?}. A 401 means the API no
+// longer accepts the session's token: `onUnauthorized` ends the session; a 403 is said plainly.
 
 export class ApiError extends Error {
   /** status 0: no answer at all (unreachable, CORS, timeout). */
@@ -12,7 +13,14 @@ export class ApiError extends Error {
   }
 }
 
-export function createApi(baseUrl, { timeoutMs = 10_000 } = {}) {
+/**
+ * token(): the signed-in shopper's access token, or undefined; sent as `Authorization: Bearer` on
+ * the calls that act for the shopper (buy, history), never on the public ones.
+ */
+export function createApi(
+  baseUrl,
+  { timeoutMs = 10_000, token = async () => undefined, onUnauthorized = () => {} } = {},
+) {
   const where = baseUrl || "this site";
 
   /** Any answer as {status, data}; throws ApiError only when there is no answer. */
@@ -40,18 +48,31 @@ export function createApi(baseUrl, { timeoutMs = 10_000 } = {}) {
   async function request(path, options) {
     const { status, ok, data } = await send(path, options);
     if (ok) return data;
-    const message = typeof data?.message === "string" ? data.message : `The API answered HTTP ${status}`;
-    throw new ApiError(status, data?.error ?? "http_error", message, data?.details);
+    const said = typeof data?.message === "string" ? data.message : `The API answered HTTP ${status}`;
+    const code = data?.error ?? "http_error";
+    if (status === 401) {
+      onUnauthorized(said);
+      throw new ApiError(status, code, "You are not signed in any more: sign in again.", data?.details);
+    }
+    if (status === 403) throw new ApiError(status, code, `This is not allowed for your account (${said}).`);
+    throw new ApiError(status, code, said, data?.details);
+  }
+
+  /** A request as the signed-in shopper. */
+  async function asShopper(path, { headers = {}, ...options } = {}) {
+    const bearer = await token();
+    if (!bearer) throw new ApiError(401, "missing_token", "Sign in first.");
+    return request(path, { ...options, headers: { ...headers, Authorization: `Bearer ${bearer}` } });
   }
 
   return {
     buy: (user, idempotencyKey) =>
-      request("/buy", { method: "POST", body: user, headers: { "Idempotency-Key": idempotencyKey } }),
+      asShopper("/buy", { method: "POST", body: user, headers: { "Idempotency-Key": idempotencyKey } }),
     history: (userId, { limit, cursor } = {}) => {
       const query = new URLSearchParams();
       if (limit) query.set("limit", String(limit));
       if (cursor) query.set("cursor", cursor);
-      return request(`/getAllUserBuys/${encodeURIComponent(userId)}?${query}`);
+      return asShopper(`/getAllUserBuys/${encodeURIComponent(userId)}?${query}`);
     },
     /** The catalog may come from the HTTP cache (max-age=60) unless `fresh`. */
     items: ({ fresh = false } = {}) => request("/items", { cache: fresh ? "no-cache" : "default" }),

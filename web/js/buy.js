@@ -1,6 +1,6 @@
-// The Buy button: one purchase at a time, a fresh Idempotency-Key per click and the same key when
+// The Buy button: one purchase at a time as the signed-in shopper, a fresh Idempotency-Key per click and the same key when
 // the user retries that click (a retry after a lost answer is then the same purchase, not two).
-import { byId, clearBox, errorBox } from "./dom.js";
+import { byId, clearBox, errorBox, noticeBox } from "./dom.js";
 import { formatMoney } from "./format.js";
 
 /** crypto.randomUUID needs a secure context; a plain-http ingress host is not one. */
@@ -10,7 +10,12 @@ function newKey() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export function createBuyButton({ api, userForm, dashboard, toaster }) {
+/**
+ * The body names the shopper as the token does (`sub`, `preferred_username`): an API that takes
+ * the shopper from the token accepts a body user_id equal to the caller's own, and one that does
+ * not verify tokens (AUTH_MODE=off) still needs it.
+ */
+export function createBuyButton({ api, session, account, dashboard, toaster }) {
   const button = byId("buy");
   const label = button.querySelector(".btn-label");
   const errorEl = byId("buy-error");
@@ -41,10 +46,14 @@ export function createBuyButton({ api, userForm, dashboard, toaster }) {
 
   function buy() {
     if (busy) return;
-    const user = userForm.commit();
-    if (!user) return;
+    const { status, user } = session.state;
+    if (status !== "signed-in") {
+      noticeBox(errorEl, "Sign in to buy.");
+      account.focus();
+      return;
+    }
     clearBox(errorEl, button);
-    void attempt(user, newKey());
+    void attempt({ username: user.name, user_id: user.id }, newKey());
   }
 
   button.addEventListener("click", buy);

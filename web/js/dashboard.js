@@ -1,4 +1,4 @@
-// The shopper's history and statistics, kept live: one GET of the first page every second while
+// The signed-in shopper's history and statistics, kept live: one GET of the first page every second while
 // the tab is visible (see poller.js for why polling), a burst right after a buy, "Load more" pages
 // with the API's cursor, and an error box with Retry that clears itself when the API answers again.
 import { byId, clearBox, errorBox } from "./dom.js";
@@ -113,9 +113,12 @@ export function createDashboard(api) {
   renderNoUser(el.history);
   statsView.render(undefined);
 
+  const signedOutText = el.who.textContent;
+
   return {
+    /** Shows `next` ({username, user_id}: the token's name and `sub`) and polls their history. */
     setUser(next) {
-      el.who.textContent = `${next.username} · ${next.user_id}`;
+      el.who.textContent = `Purchases of ${next.username}`;
       el.live.hidden = false;
       if (user && next.user_id === user.user_id) {
         user = next;
@@ -133,6 +136,22 @@ export function createDashboard(api) {
       el.stats.setAttribute("aria-busy", "true");
       setLive("idle", "Loading…");
       poller.start().finally(() => el.stats.setAttribute("aria-busy", "false"));
+    },
+    /** Signed out or the session ended: nothing of the last shopper stays on screen. */
+    clear() {
+      if (!user) return;
+      generation += 1;
+      user = undefined;
+      poller.stop();
+      reset();
+      clearBox(el.error);
+      el.who.textContent = signedOutText;
+      el.live.hidden = true;
+      el.more.hidden = true;
+      el.moreError.hidden = true;
+      el.count.textContent = "";
+      renderNoUser(el.history);
+      statsView.render(undefined);
     },
     refresh: () => (user ? poller.refresh() : Promise.resolve()),
     /** Polls quickly until the purchase shows up in the history. */

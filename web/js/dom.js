@@ -63,6 +63,13 @@ export function errorBox(target, err, retry, what = "Something went wrong") {
   target.hidden = false;
 }
 
+/** A message without an action (e.g. "Sign in to buy."). */
+export function noticeBox(target, text) {
+  target.dataset.text = text;
+  target.replaceChildren(h("div", { class: "alert-body" }, h("span", { class: "alert-message", text })));
+  target.hidden = false;
+}
+
 /** Hides the box; if it had the focus, the focus goes to `focusAfter`. */
 export function clearBox(target, focusAfter) {
   const hadFocus = target.contains(document.activeElement);

@@ -71,8 +71,8 @@ export function renderNoUser(container) {
     h(
       "div",
       { class: "empty" },
-      h("p", { class: "empty-title", text: "No shopper chosen" }),
-      h("p", { class: "muted", text: "Enter a username and a user ID to see their purchases." }),
+      h("p", { class: "empty-title", text: "Not signed in" }),
+      h("p", { class: "muted", text: "Sign in to buy and to see your purchases and statistics." }),
     ),
   );
 }

@@ -1,23 +1,30 @@
-// Wires the page together. The API base URL comes from the <meta name="api-base-url"> the web
-// function renders from API_BASE_URL (empty: the API is on this page's origin).
+// Wires the page together. The web function renders the API base URL and where to sign in into
+// the page's <meta> tags: api-base-url (empty: the API is on this page's origin), oidc-issuer and
+// oidc-client-id.
+import { createAccount } from "./account.js";
 import { createApi } from "./api.js";
 import { createBuyButton } from "./buy.js";
 import { createCatalog } from "./catalog.js";
 import { createDashboard } from "./dashboard.js";
 import { byId } from "./dom.js";
 import { createHealth } from "./health.js";
+import { createSession } from "./session.js";
 import { createHelp, installShortcuts } from "./shortcuts.js";
 import { createToaster } from "./toast.js";
-import { createUserForm } from "./user-form.js";
 
-const meta = document.querySelector('meta[name="api-base-url"]');
-const api = createApi((meta?.getAttribute("content") ?? "").trim().replace(/\/+$/, ""));
+const meta = (name) => (document.querySelector(`meta[name="${name}"]`)?.getAttribute("content") ?? "").trim();
+
+const session = createSession({ issuer: meta("oidc-issuer"), clientId: meta("oidc-client-id") });
+const api = createApi(meta("api-base-url").replace(/\/+$/, ""), {
+  token: () => session.token(),
+  onUnauthorized: () => void session.end("Your session has ended: the API no longer accepts it."),
+});
 
 const toaster = createToaster(byId("toasts"));
 const dashboard = createDashboard(api);
 const catalog = createCatalog(api, byId("catalog"), byId("catalog-count"));
-const userForm = createUserForm((user) => dashboard.setUser(user));
-const { buy } = createBuyButton({ api, userForm, dashboard, toaster });
+const account = createAccount(session);
+const { buy } = createBuyButton({ api, session, account, dashboard, toaster });
 const health = createHealth(api, byId("health"), {
   onRecover: () => {
     void dashboard.refresh();
@@ -25,6 +32,11 @@ const health = createHealth(api, byId("health"), {
   },
 });
 const help = createHelp(byId("help"), byId("help-open"));
+
+session.subscribe((state) => {
+  if (state.status === "signed-in") dashboard.setUser({ username: state.user.name, user_id: state.user.id });
+  else dashboard.clear();
+});
 
 installShortcuts(
   {
@@ -34,11 +46,11 @@ installShortcuts(
       void catalog.load({ fresh: true });
       void health.check();
     },
-    "/": userForm.focus,
     "?": help.open,
   },
   help,
 );
 
+void session.start();
 void catalog.load();
 void health.check();
