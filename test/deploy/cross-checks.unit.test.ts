@@ -45,7 +45,7 @@ const RESERVED = ["PORT", "K_SERVICE", "K_REVISION", "K_CONFIGURATION"];
  * then such a variable counts as read; once a function reads it, the last test of this group fails
  * until it is taken out of this list, so the check is whole again.
  */
-const AWAITED = new Set([...AUTH_VARIABLES, "WEB_CLIENT_ID"]);
+const AWAITED = new Set(AUTH_VARIABLES.filter((k) => k !== "AUTH_ISSUER"));
 /** queue-proxy's drain before the app gets SIGTERM (knative/serving pkg/queue/sharedmain). */
 const QUEUE_PROXY_DRAIN_MS = 30_000;
 
