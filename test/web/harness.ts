@@ -3,7 +3,9 @@
 // Keycloak, a page client registered for this process's page, and a headless Chromium. Shoppers
 // sign in through Keycloak's own login form; alice and bob are the realm's test shoppers.
 
+import { readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import type { Purchase } from "../../functions/shared/purchase.ts";
@@ -152,6 +154,30 @@ export async function signIn(page: Page, who: Shopper = "alice") {
   await page.locator("#kc-login").click();
   await page.locator("#account-status", { hasText: `Signed in as ${who}` }).waitFor({ timeout: 30_000 });
 }
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/**
+ * The WCAG 2.1 A/AA violations axe-core finds on the page as it is now (id, impact, the first
+ * elements). axe goes in through the DevTools protocol (page.evaluate), which the page's CSP does
+ * not govern, so the CSP stays as served.
+ */
+export async function accessibilityViolations(page: Page) {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<AxeResult> } })
+      .axe;
+    const result = await axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      targets: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+    }));
+  });
+}
+type AxeResult = { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] };
 
 /** A page in its own context (fresh localStorage), US English and UTC for predictable text. */
 export async function openPage(browser: Browser, url: string, width = 1280, height = 900) {

@@ -9,6 +9,7 @@ import type { Browser, Page, Request } from "playwright-core";
 import { endSession, localIssuer, SHOPPERS, userTokens, WEB_CLIENT } from "../../harness/keycloak.ts";
 import { keycloakApp } from "../auth/app.ts";
 import {
+  accessibilityViolations,
   openPage,
   recordApiCalls,
   screenshot,
@@ -56,6 +57,7 @@ describe("web page: signing in", () => {
     await page.getByText("You are not signed in.").waitFor();
     await page.getByText("Not signed in", { exact: true }).waitFor();
     await screenshot(page, "09-signed-out");
+    assert.deepEqual(await accessibilityViolations(page), [], "WCAG 2.1 A/AA violations, signed out");
 
     await signIn(page, "alice");
     assert.doesNotMatch(page.url(), /[?&](code|state)=/, "the code and state are gone from the address");
@@ -91,6 +93,7 @@ describe("web page: signing in", () => {
     const read = await page.waitForRequest((r) => r.url().includes(`/getAllUserBuys/${ALICE}`));
     assert.match(read.headers().authorization ?? "", /^Bearer /);
     await screenshot(page, "10-signed-in");
+    assert.deepEqual(await accessibilityViolations(page), [], "WCAG 2.1 A/AA violations, signed in");
 
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByText("You have signed out.").waitFor({ timeout: 30_000 });
