@@ -115,7 +115,12 @@ function secureHeadersFor(): MiddlewareHandler {
  * --cpu-prof`). Set before the handler, the same headers cost nothing extra.
  */
 function corsFor(origins: string[]): MiddlewareHandler {
-  const preflight = cors({ origin: origins, allowHeaders: ["Content-Type", "Idempotency-Key"], maxAge: 600 });
+  // Authorization: the page on another origin sends its bearer token (issue 25).
+  const preflight = cors({
+    origin: origins,
+    allowHeaders: ["Content-Type", "Idempotency-Key", "Authorization"],
+    maxAge: 600,
+  });
   return async (c, next) => {
     // A plain OPTIONS (no Access-Control-Request-Method) is not a preflight: Allow answers it.
     if (c.req.method === "OPTIONS" && c.req.header("Access-Control-Request-Method"))
