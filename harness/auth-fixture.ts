@@ -158,3 +158,18 @@ function hs256WithPublicKey(issuer: TestIssuer, claims: Record<string, unknown>)
     .digest("base64url");
   return `${header}.${payload}.${sig}`;
 }
+
+/**
+ * `count` shoppers `<prefix><i>` with their Authorization headers, signed up front (the bench's load
+ * and the campaigns must not time the signing): `at(i)` is shopper `i % count`.
+ */
+export async function shopperPool(prefix: string, count: number) {
+  const auth = await testAuth();
+  const pool = await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const user = `${prefix}${i}`;
+      return { user, headers: await auth.headers(user) };
+    }),
+  );
+  return { at: (i: number) => pool[i % count] as { user: string; headers: Record<string, string> } };
+}
