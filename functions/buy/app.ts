@@ -108,7 +108,11 @@ export function createApp(deps: BuyDeps) {
     const input =
       identity === null
         ? parseOr400(BuyRequestSchema, body, "body")
-        : buyerOf(identity, parseOr400(AuthenticatedBuyRequestSchema, body, "body").user_id);
+        : // valibot takes an array for an object: with no field required, [] would be a purchase.
+          buyerOf(
+            identity,
+            parseOr400(AuthenticatedBuyRequestSchema, Array.isArray(body) ? null : body, "body").user_id,
+          );
     const headers = { "Idempotency-Key": c.req.header("Idempotency-Key") };
     const key = parseOr400(BuyHeadersSchema, headers, "header")["Idempotency-Key"];
     // With a key, the id and the item follow from (user_id, key): a retry is the same purchase.

@@ -78,6 +78,7 @@ describe("POST /buy: bad input", () => {
     ["65 emoji username", { username: "😀".repeat(65), user_id: "a" }, 400, /at most 64/],
     ["body is null", null, 400, /body/],
     ["body is an array", [{ username: "a", user_id: "a" }], 400, /body/],
+    ["body is an empty array", [], 400, /body/],
     ["body is a string", '"hello"', 400, /body/],
     ["body is a number", "42", 400, /body/],
     ["invalid JSON", "{username:", 400, /not valid JSON/],
