@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds, pushes and deploys the purchase system to a Knative cluster.
 #
-#   scripts/deploy.sh [--dry-run] [--tag TAG] [--no-build] [--render FILE] <registry>
+#   scripts/deploy.sh [--dry-run] [--tag TAG] [--no-build] [--render FILE] [--edge-jwt] <registry>
 #     <registry>   where images go: ghcr.io/me, registry.example.com:5000, localhost:5001 (kind)...
 #                  each function becomes <registry>/purchases/<function>:<tag>; `local`: the
 #                  local registry of scripts/registry.sh (started if needed, REGISTRY_PORT)
@@ -9,6 +9,8 @@
 #     --no-build   skip build and push; deploy images already in the registry under that tag
 #     --render FILE  build, push and write the rendered manifests to FILE; touch no cluster
 #     --dry-run    print what would be done, change nothing (needs neither cluster nor engine)
+#     --edge-jwt   also check tokens at the edge: knative/overlays/edge-jwt (Envoy Gateway's
+#                  SecurityPolicy; routes on its Gateway as in knative/overlays/gateway)
 #   Pushed images go into the manifests pinned by digest (<image>@sha256:...), what Knative
 #   resolves a tag to anyway: every revision runs exactly the bytes that were pushed and tested.
 #   Env: MONGODB_URI creates/updates the Secret mongodb-secret (otherwise it must exist already);
@@ -27,6 +29,8 @@
 #     routes from namespace purchases: knative/base/http-routes.yaml attaches to
 #     istio-system/knative-gateway (another one: knative/overlays/gateway); hosts localhost and
 #     api.localhost
+#   - with --edge-jwt: Envoy Gateway 1.x (its SecurityPolicy) and the Gateway that
+#     knative/overlays/gateway names (default/eg)
 #   - docker or podman, logged in to <registry>; optional: kn (then services go through
 #     `kn service apply`, which waits for each one)
 set -euo pipefail
@@ -35,13 +39,14 @@ cd "$ROOT"
 NAMESPACE=purchases
 
 die() { echo "deploy: $*" >&2; exit 1; }
-usage() { sed -n '4,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-DRY_RUN=""; BUILD=1; TAG="${TAG:-}"; REGISTRY=""; RENDER=""
+DRY_RUN=""; BUILD=1; TAG="${TAG:-}"; REGISTRY=""; RENDER=""; BASE=knative/base
 while [ $# -gt 0 ]; do
   case "$1" in
     --dry-run) DRY_RUN=1 ;;
     --no-build) BUILD="" ;;
+    --edge-jwt) BASE=knative/overlays/edge-jwt ;;
     --render) [ $# -ge 2 ] || usage; RENDER="$2"; shift ;;
     --tag) [ $# -ge 2 ] || usage; TAG="$2"; shift ;;
     --tag=*) TAG="${1#--tag=}" ;;
@@ -97,14 +102,15 @@ if [ -n "$BUILD" ]; then
 fi
 
 # ---------------------------------------------------------------- manifests
-# An overlay of knative/base with this registry and tag, like knative/overlays/registry.
+# An overlay of knative/base (or of the edge-jwt overlay) with this registry and tag, like
+# knative/overlays/registry.
 OVERLAY="$(mktemp -d)"
 trap 'rm -rf "$OVERLAY"' EXIT
 {
   echo "apiVersion: kustomize.config.k8s.io/v1beta1"
   echo "kind: Kustomization"
   echo "resources:"
-  echo "  - $(realpath --relative-to="$OVERLAY" "$ROOT/knative/base")"
+  echo "  - $(realpath --relative-to="$OVERLAY" "$ROOT/$BASE")"
   echo "images:"
   for fn in "${FUNCTIONS[@]}"; do
     printf '  - name: purchases/%s\n    newName: %s/purchases/%s\n' "$fn" "$REGISTRY" "$fn"
@@ -114,7 +120,7 @@ trap 'rm -rf "$OVERLAY"' EXIT
   done
 } >"$OVERLAY/kustomization.yaml"
 if command -v kubectl >/dev/null; then
-  kubectl kustomize "$OVERLAY" >"$OVERLAY/all.yaml" || die "kustomize failed on knative/base"
+  kubectl kustomize "$OVERLAY" >"$OVERLAY/all.yaml" || die "kustomize failed on $BASE"
 fi
 if [ -n "$RENDER" ]; then
   [ -f "$OVERLAY/all.yaml" ] || die "--render needs kubectl (its built-in kustomize)"

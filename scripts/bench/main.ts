@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { systemConfig } from "../../harness/config.ts";
 import { listFunctions, ROOT } from "../../harness/root.ts";
 import { parseBenchArgs, USAGE, UsageError } from "./args.ts";
+import { authFigure } from "./auth-cost.ts";
 import { coldstartFigure } from "./coldstart.ts";
 import { describeEnvironment, startLocalStack } from "./environment.ts";
 import { freshnessFigure } from "./freshness.ts";
@@ -38,6 +39,7 @@ const RUN = {
   image: imageFigure,
   replay: replayFigure,
   pull: pullFigure,
+  auth: authFigure,
 };
 /** The functions each figure starts (bundled once per run). */
 const NEEDS: Record<FigureName, string[]> = {
@@ -49,6 +51,7 @@ const NEEDS: Record<FigureName, string[]> = {
   image: listFunctions(),
   replay: ["purchase-persist"],
   pull: ["customer-management"],
+  auth: ["buy", "user-purchases", "customer-management"],
 };
 
 let args: ReturnType<typeof parseBenchArgs>;

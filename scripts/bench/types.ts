@@ -11,6 +11,7 @@ export const FIGURES = [
   "image",
   "replay",
   "pull",
+  "auth",
 ] as const;
 export type FigureName = (typeof FIGURES)[number];
 

@@ -32,7 +32,10 @@ export function checkerPath(): string {
 
 /** One verdict per document of `input` (objects, or YAML text). */
 export function admit(input: Obj[] | string): Verdict[] {
-  const text = typeof input === "string" ? input : input.map((o) => stringify(o)).join("---\n");
+  // YAML 1.1, as the Go side reads it: there an unquoted on/off/yes/no is a boolean, so such strings
+  // must be written quoted (YAML 1.2's stringify leaves `value: off` bare).
+  const text =
+    typeof input === "string" ? input : input.map((o) => stringify(o, { version: "1.1" })).join("---\n");
   const r = spawnSync(checkerPath(), ["-json"], { input: text, encoding: "utf8" });
   if (r.status !== 0 && r.status !== 1) throw new Error(`admission checker failed: ${r.stderr}`);
   return r.stdout

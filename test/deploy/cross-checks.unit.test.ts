@@ -3,10 +3,12 @@
 // probes, security and autoscaling are what docs/deploy.md describes.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { AUTH_VARIABLES } from "../../functions/shared/auth/index.ts";
 import { parseEnv } from "../../functions/shared/config.ts";
 import { systemConfig, variablesOf } from "../../harness/config.ts";
 import { listFunctions } from "../../harness/root.ts";
 import { functionConfigs } from "../docs/parsers.ts";
+import { AUTH_CONFIG_MAP } from "./auth-checks.ts";
 import { find, knativeServices, loadObjects, NAMESPACE, type Obj, ofKind, parseFile } from "./manifests.ts";
 import { KAFKA_SOURCE_AUTOSCALING, KNATIVE_AUTOSCALING_KEYS } from "./schemas.ts";
 
@@ -20,6 +22,10 @@ const service = (name: string) => {
 const container = (s: Obj) => s.spec.template.spec.containers[0] as Obj;
 const annotations = (s: Obj) => (s.spec.template.metadata?.annotations ?? {}) as Record<string, string>;
 const configMap = find(objects, "v1", "ConfigMap", "purchases-config");
+/** The ConfigMaps the functions read (envFrom): the shared settings and the token issuer's. */
+const configMaps = new Map(
+  ["purchases-config", AUTH_CONFIG_MAP].map((name) => [name, find(objects, "v1", "ConfigMap", name)]),
+);
 const secretTemplate = parseFile("knative/mongodb-secret.template.yaml")[0]?.obj;
 const source = find(objects, "sources.knative.dev/v1", "KafkaSource", "purchases-source");
 
@@ -32,6 +38,22 @@ const configOf = (name: string) => {
   return schema;
 };
 const RESERVED = ["PORT", "K_SERVICE", "K_REVISION", "K_CONFIGURATION"];
+/**
+ * Issue 25: variables the manifests set before the config parsers read them, because the functions
+ * are wired on other branches (auth-wire: AUTH_* in buy, user-purchases and customer-management;
+ * web-signin: AUTH_ISSUER and WEB_CLIENT_ID in web; sender-id: SENDER_* in purchase-persist). Until
+ * then such a variable counts as read; once a function reads it, the last test of this group fails
+ * until it is taken out of this list, so the check is whole again.
+ */
+const AWAITED = new Set([
+  ...AUTH_VARIABLES,
+  "WEB_CLIENT_ID",
+  "SENDER_AUTH",
+  "SENDER_ISSUER",
+  "SENDER_JWKS_URL",
+  "SENDER_AUDIENCE",
+  "SENDER_SUBJECTS",
+]);
 /** queue-proxy's drain before the app gets SIGTERM (knative/serving pkg/queue/sharedmain). */
 const QUEUE_PROXY_DRAIN_MS = 30_000;
 
@@ -113,13 +135,18 @@ describe("deploy manifests: functions and services", () => {
 describe("deploy manifests: environment", () => {
   test("When a manifest sets an environment variable, then a function it reaches reads it and none is Knative-reserved", () => {
     assert.ok(configMap && secretTemplate, "purchases-config and the mongodb-secret template exist");
-    // The ConfigMap is shared (envFrom): each key must be read by some function that gets it.
-    const readers = new Map<string, string[]>();
+    // The ConfigMaps are shared (envFrom): each key must be read by some function that gets it.
+    const readers = new Map<string, Set<string>>(); // "<ConfigMap> <key>" -> functions
+    const allReads = new Set<string>();
     for (const s of services) {
       const name = s.metadata.name;
-      const reads = variablesOf(configOf(name));
-      if ((container(s).envFrom ?? []).some((f: Obj) => f.configMapRef)) {
-        for (const key of reads) readers.set(key, [...(readers.get(key) ?? []), name]);
+      const reads = [...variablesOf(configOf(name)), ...AWAITED];
+      for (const key of reads) allReads.add(key);
+      for (const from of container(s).envFrom ?? []) {
+        for (const key of reads) {
+          const k = `${from.configMapRef?.name} ${key}`;
+          readers.set(k, new Set([...(readers.get(k) ?? []), name]));
+        }
       }
       // A variable set on one Service is for that function alone.
       for (const e of container(s).env ?? []) {
@@ -130,18 +157,18 @@ describe("deploy manifests: environment", () => {
         assert.ok(!RESERVED.includes(e.name), `Service ${name} sets ${e.name}, which Knative sets`);
       }
     }
-    for (const key of Object.keys(configMap.data)) {
-      assert.ok(
-        readers.has(key),
-        `ConfigMap purchases-config sets ${key}, which no function that gets it reads`,
-      );
-      assert.ok(!RESERVED.includes(key), `ConfigMap purchases-config sets ${key}, which Knative sets`);
+    for (const [cmName, cm] of configMaps) {
+      assert.ok(cm, `ConfigMap ${cmName} is defined`);
+      for (const key of Object.keys(cm.data)) {
+        assert.ok(
+          readers.has(`${cmName} ${key}`),
+          `ConfigMap ${cmName} sets ${key}, which no function that gets it reads`,
+        );
+        assert.ok(!RESERVED.includes(key), `ConfigMap ${cmName} sets ${key}, which Knative sets`);
+      }
     }
     for (const key of Object.keys(secretTemplate.stringData ?? {})) {
-      assert.ok(
-        readers.has(key) || [...configs.values()].some((c) => variablesOf(c).includes(key)),
-        `Secret mongodb-secret holds ${key}, which no function reads`,
-      );
+      assert.ok(allReads.has(key), `Secret mongodb-secret holds ${key}, which no function reads`);
     }
   });
 
@@ -149,7 +176,10 @@ describe("deploy manifests: environment", () => {
     for (const s of services) {
       const c = container(s);
       for (const from of c.envFrom ?? []) {
-        assert.equal(from.configMapRef?.name, "purchases-config", `${s.metadata.name} envFrom`);
+        assert.ok(
+          configMaps.get(from.configMapRef?.name),
+          `${s.metadata.name} envFrom ${from.configMapRef?.name}`,
+        );
       }
       for (const e of c.env ?? []) {
         const ref = e.valueFrom?.secretKeyRef;
@@ -164,7 +194,7 @@ describe("deploy manifests: environment", () => {
     for (const s of services) {
       const env: Record<string, string> = { PORT: "8080", K_SERVICE: s.metadata.name };
       for (const from of container(s).envFrom ?? []) {
-        if (from.configMapRef) Object.assign(env, configMap?.data);
+        if (from.configMapRef) Object.assign(env, configMaps.get(from.configMapRef.name)?.data);
       }
       for (const e of container(s).env ?? []) {
         env[e.name] = e.value ?? secretTemplate?.stringData?.[e.valueFrom?.secretKeyRef?.key];
@@ -180,6 +210,15 @@ describe("deploy manifests: environment", () => {
       assert.equal(Boolean(uri?.valueFrom?.secretKeyRef), usesMongo, s.metadata.name);
     }
     assert.ok(!("MONGODB_URI" in (configMap?.data ?? {})), "the URI holds credentials: Secret only");
+  });
+
+  test("When a function's config parser reads an awaited variable, then it is no longer awaited (take it out of AWAITED)", () => {
+    const read = [...configs.values()].flatMap((c) => variablesOf(c));
+    assert.deepEqual(
+      [...AWAITED].filter((key) => read.includes(key)),
+      [],
+      "these are read now: remove them from AWAITED in test/deploy/cross-checks.unit.test.ts",
+    );
   });
 
   test("When user-purchases calls the management API, then it uses the customer-management Service's cluster-local URL", () => {

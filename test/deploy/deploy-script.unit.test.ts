@@ -92,6 +92,32 @@ describe("scripts/deploy.sh", () => {
     assert.ok(!r.out.includes("docker build"), "--no-build builds nothing");
   });
 
+  test("When --edge-jwt is given, then the deployed overlay is knative/overlays/edge-jwt with its SecurityPolicy", () => {
+    const tools = fakeTools();
+    const r = deploy(["--dry-run", "--no-build", "--edge-jwt", "--tag", "t3", "localhost:5001"], tools.bin);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /\+ #\s+- \S*knative\/overlays\/edge-jwt$/m);
+    assert.doesNotMatch(r.out, /knative\/base$/m);
+    const plain = deploy(["--dry-run", "--no-build", "--tag", "t3", "localhost:5001"], tools.bin);
+    assert.match(plain.out, /\+ #\s+- \S*knative\/base$/m, "without the flag: the base");
+  });
+
+  test("When --edge-jwt renders the manifests, then they hold the SecurityPolicy and the routes on Envoy Gateway's Gateway", {
+    skip: !realKubectl && "kubectl (with built-in kustomize) not installed",
+  }, () => {
+    const tools = fakeTools();
+    const out = join(tools.bin, "all.yaml");
+    const r = deploy(
+      ["--no-build", "--edge-jwt", "--render", out, "--tag", "t4", "localhost:5001"],
+      tools.bin,
+    );
+    assert.equal(r.code, 0, r.err);
+    const rendered = readFileSync(out, "utf8");
+    assert.match(rendered, /kind: SecurityPolicy/);
+    assert.match(rendered, /image: localhost:5001\/purchases\/buy:t4/);
+    assert.doesNotMatch(rendered, /name: knative-gateway/);
+  });
+
   test("When neither docker nor podman works, then it stops with a clear error before touching the cluster", () => {
     const tools = fakeTools({ engineWorks: false });
     const r = deploy(["registry.example.com/team"], tools.bin);

@@ -63,6 +63,18 @@ describe("deploy manifests: well-formed", () => {
       problems(badRoute).join("\n"),
       /backendRef\b[\s\S]*hostname\b|hostname\b[\s\S]*backendRef\b/,
     );
+
+    const [policy] = ofKind(loadObjects(), "gateway.envoyproxy.io/v1alpha1", "SecurityPolicy");
+    assert.ok(policy);
+    const badPolicy = structuredClone(policy.obj);
+    badPolicy.spec.jwt.providers[0].remoteJwks = badPolicy.spec.jwt.providers[0].remoteJWKS;
+    delete badPolicy.spec.jwt.providers[0].remoteJWKS;
+    badPolicy.spec.cors.allowOrigins.push("localhost:8080");
+    const policyProblems = problems(badPolicy).join("\n");
+    for (const p of [/remoteJwks/, /CORS origin/]) assert.match(policyProblems, p);
+    const noKeys = structuredClone(policy.obj);
+    delete noKeys.spec.jwt.providers[0].remoteJWKS;
+    assert.match(problems(noKeys).join("\n"), /exactly one of remoteJWKS, localJWKS/);
   });
 
   test("When each Knative Service is validated with @kubernetes-models/knative, then it is valid", () => {
@@ -110,6 +122,7 @@ describe("deploy manifests: kustomize", {
       "kafka-source",
       "knative/overlays/registry",
       "knative/overlays/gateway",
+      "knative/overlays/edge-jwt",
       "knative/monitoring",
     ]) {
       assert.ok(dirs.includes(dir), `${dir} has no kustomization.yaml`);
@@ -122,11 +135,17 @@ describe("deploy manifests: kustomize", {
     }
   });
 
-  test("When the base is built, then it holds every manifest object except the Secret template and the monitoring", () => {
+  test("When the base is built, then it holds every manifest object except the Secret template, the monitoring and the overlays' own", () => {
     const built = kustomizeBuild("knative").map(key).sort();
     // knative/monitoring needs the Prometheus Operator's CRDs: applied on its own (-k knative/monitoring).
+    // An overlay's own objects (the edge SecurityPolicy) are applied only with that overlay.
     const defined = loadObjects()
-      .filter((d) => d.obj.kind !== "Secret" && !d.file.startsWith("knative/monitoring/"))
+      .filter(
+        (d) =>
+          d.obj.kind !== "Secret" &&
+          !d.file.startsWith("knative/monitoring/") &&
+          !d.file.startsWith("knative/overlays/"),
+      )
       .map((d) => key(d.obj))
       .sort();
     assert.deepEqual(built, defined);

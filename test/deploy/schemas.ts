@@ -16,6 +16,9 @@
 // - PodMonitor, PrometheusRule monitoring.coreos.com/v1: the Prometheus Operator's CRDs
 //   (example/prometheus-operator-crd/monitoring.coreos.com_{podmonitors,prometheusrules}.yaml), the
 //   fields these manifests may use (test/deploy/monitoring.unit.test.ts validates them with the models too).
+// - SecurityPolicy gateway.envoyproxy.io/v1alpha1: Envoy Gateway's CRD (charts/gateway-helm/.../
+//   gateway.envoyproxy.io_securitypolicies.yaml, from api/v1alpha1/securitypolicy_types.go,
+//   jwt_types.go, cors_types.go, policy_helpers.go), the JWT and CORS fields an overlay may use.
 import * as v from "valibot";
 
 const str = v.string();
@@ -360,6 +363,88 @@ const HTTPRouteSchema = v.strictObject({
   }),
 });
 
+// ---------------------------------------------------------------- Envoy Gateway
+// Gateway API durations (1h, 600s, 500ms): ^([0-9]{1,5}(h|m|s|ms)){1,4}$
+const gwDuration = v.pipe(str, v.regex(/^([0-9]{1,5}(h|m|s|ms)){1,4}$/, "Gateway API duration"));
+const PolicyTargetRef = v.strictObject({
+  group: v.literal("gateway.networking.k8s.io"),
+  kind: v.picklist(["Gateway", "HTTPRoute", "GRPCRoute"]),
+  name: v.pipe(str, v.minLength(1), v.maxLength(253)),
+  sectionName: opt(str),
+});
+const JWTProvider = v.pipe(
+  v.strictObject({
+    name: v.pipe(str, v.minLength(1), v.maxLength(253)),
+    issuer: opt(v.pipe(str, v.maxLength(253))),
+    audiences: opt(v.pipe(v.array(str), v.maxLength(8))),
+    remoteJWKS: opt(
+      v.strictObject({
+        uri: v.pipe(str, v.minLength(1), v.maxLength(253)),
+        cacheDuration: opt(gwDuration),
+        failedRefetchDuration: opt(gwDuration),
+      }),
+    ),
+    localJWKS: opt(v.looseObject({ type: v.picklist(["Inline", "ValueRef"]) })),
+    claimToHeaders: opt(v.array(v.strictObject({ header: str, claim: str }))),
+    recomputeRoute: opt(bool),
+    extractFrom: opt(
+      v.strictObject({
+        headers: opt(v.array(v.strictObject({ name: str, valuePrefix: opt(str) }))),
+        cookies: opt(v.array(str)),
+        params: opt(v.array(str)),
+      }),
+    ),
+  }),
+  // The CRD's x-kubernetes-validations.
+  v.check(
+    (p) => (p.remoteJWKS === undefined) !== (p.localJWKS === undefined),
+    "exactly one of remoteJWKS, localJWKS",
+  ),
+  v.check(
+    (p) => !p.recomputeRoute || (p.claimToHeaders ?? []).length > 0,
+    "recomputeRoute needs claimToHeaders",
+  ),
+);
+// cors_types.go: an origin is `*` or scheme://host[:port], host possibly `*.`-prefixed.
+const CorsOrigin = v.pipe(
+  str,
+  v.regex(/^(\*|[A-Za-z][A-Za-z0-9+.-]*:\/\/(\*|(\*\.)?(([\w-]+\.?)+)?[\w-]+)(:\d{1,5})?)$/, "CORS origin"),
+);
+const SecurityPolicySchema = v.strictObject({
+  apiVersion: v.literal("gateway.envoyproxy.io/v1alpha1"),
+  kind: v.literal("SecurityPolicy"),
+  metadata: ObjectMeta,
+  spec: v.pipe(
+    v.strictObject({
+      targetRefs: opt(v.array(PolicyTargetRef)),
+      jwt: opt(
+        v.pipe(
+          v.strictObject({
+            optional: opt(bool),
+            failOpen: opt(bool),
+            providers: v.pipe(v.array(JWTProvider), v.minLength(1), v.maxLength(16)),
+          }),
+          v.check(
+            (j) => j.optional === undefined || j.failOpen === undefined,
+            "optional and failOpen cannot both be set",
+          ),
+        ),
+      ),
+      cors: opt(
+        v.strictObject({
+          allowOrigins: opt(v.array(CorsOrigin)),
+          allowMethods: opt(v.array(str)),
+          allowHeaders: opt(v.array(str)),
+          exposeHeaders: opt(v.array(str)),
+          maxAge: opt(gwDuration),
+          allowCredentials: opt(bool),
+        }),
+      ),
+    }),
+    v.check((sp) => (sp.targetRefs ?? []).length > 0, "a policy needs targetRefs"),
+  ),
+});
+
 // ---------------------------------------------------------------- Kubernetes core
 const ConfigMapSchema = v.strictObject({
   apiVersion: v.literal("v1"),
@@ -465,6 +550,7 @@ const SCHEMAS: Record<string, v.GenericSchema> = {
   "eventing.knative.dev/v1alpha1 KafkaSink": KafkaSinkSchema,
   "kafka.strimzi.io/v1 KafkaTopic": KafkaTopicSchema,
   "gateway.networking.k8s.io/v1 HTTPRoute": HTTPRouteSchema,
+  "gateway.envoyproxy.io/v1alpha1 SecurityPolicy": SecurityPolicySchema,
   "v1 ConfigMap": ConfigMapSchema,
   "v1 Secret": SecretSchema,
   "v1 Namespace": NamespaceSchema,
