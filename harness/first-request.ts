@@ -1,6 +1,19 @@
 // Each function's first real request: what a user (or KafkaSource) sends it, and the answer that
 // means it did its job. Used by the readiness test (test/e2e/first-request.test.ts) and the
-// bench's image cold start (scripts/bench/image.ts): "started" is this answer, not a probe.
+// bench's image cold start (scripts/bench/image.ts): "started" is this answer, not a probe. The
+// protected ones carry a token of this process's test issuer (harness/auth-fixture.ts): start the
+// functions with `(await testAuth()).env`.
+import { testAuth } from "./auth-fixture.ts";
+
+/** A shopper's Authorization header, signed once a minute per user, outside the timed request. */
+const signed = new Map<string, { headers: Record<string, string>; until: number }>();
+export async function shopperHeaders(user: string): Promise<Record<string, string>> {
+  const hit = signed.get(user);
+  if (hit && Date.now() < hit.until) return hit.headers;
+  const headers = await (await testAuth()).headers(user);
+  signed.set(user, { headers, until: Date.now() + 60_000 });
+  return headers;
+}
 export interface FirstRequest {
   /** What is asked, for reports. */
   what: string;
@@ -14,10 +27,10 @@ export const FIRST_REQUESTS: Record<string, FirstRequest> = {
   buy: {
     what: "POST /buy",
     expect: 202,
-    send: (url, user) =>
+    send: async (url, user) =>
       fetch(`${url}/buy`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", ...(await shopperHeaders(user)) },
         body: JSON.stringify({ username: user, user_id: user }),
       }),
   },
@@ -46,12 +59,13 @@ export const FIRST_REQUESTS: Record<string, FirstRequest> = {
   "customer-management": {
     what: "GET /purchases/<user> (history)",
     expect: 200,
-    send: (url, user) => fetch(`${url}/purchases/${user}`),
+    send: async (url, user) => fetch(`${url}/purchases/${user}`, { headers: await shopperHeaders(user) }),
   },
   "user-purchases": {
     what: "GET /getAllUserBuys/<user> (history)",
     expect: 200,
-    send: (url, user) => fetch(`${url}/getAllUserBuys/${user}`),
+    send: async (url, user) =>
+      fetch(`${url}/getAllUserBuys/${user}`, { headers: await shopperHeaders(user) }),
   },
   items: { what: "GET /items (catalog)", expect: 200, send: (url) => fetch(`${url}/items`) },
   web: { what: "GET / (the page)", expect: 200, send: (url) => fetch(`${url}/`) },

@@ -165,6 +165,35 @@ describe("gateway", () => {
     assert.equal(headers["x-forwarded-proto"], "http");
   });
 
+  test("When a request carries Authorization, then it reaches the function unchanged and no identity header is added", async () => {
+    const token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln";
+    const res = await send(`${gateway.url}/buy`, "POST", {
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: Buffer.from("{}"),
+    });
+    const { headers } = JSON.parse(res.body) as Echo;
+    assert.equal(headers.authorization, `Bearer ${token}`);
+    const identityHeaders = Object.keys(headers).filter((h) =>
+      /user|identity|subject|principal|claim/i.test(h),
+    );
+    assert.deepEqual(identityHeaders, []);
+  });
+
+  test("When the page on another origin preflights a request with Authorization, then the function's CORS allows it", async () => {
+    const res = await fetch(`${gateway.url}/buy`, {
+      method: "OPTIONS",
+      headers: {
+        Origin: "http://localhost:8080",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type",
+      },
+    });
+    assert.equal(res.status, 204);
+    assert.equal(res.headers.get("access-control-allow-origin"), "http://localhost:8080");
+    const allowed = (res.headers.get("access-control-allow-headers") ?? "").toLowerCase().split(/\s*,\s*/);
+    assert.ok(allowed.includes("authorization"), allowed.join(","));
+  });
+
   test("When the gateway has warmed up, then /readyz is 200 and connections to the functions are open", async () => {
     const fresh = createGateway(
       { buy: fn.url, items: fn.url, userPurchases: fn.url },

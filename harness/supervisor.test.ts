@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { MongoClient } from "mongodb";
+import { testAuth } from "./auth-fixture.ts";
 import { freshDatabase } from "./databases.ts";
 import { isolatedPipeline, unique } from "./names.ts";
 import {
@@ -45,7 +46,13 @@ describe("supervisor (the whole system)", () => {
   before(async () => {
     const db = await freshDatabase("supervisor");
     client = db.client;
-    const env = { ...isolatedPipeline("supervisor").env, MONGODB_URI: db.uri, LOG_LEVEL: "info" };
+    const auth = await testAuth();
+    const env = {
+      ...isolatedPipeline("supervisor").env,
+      ...auth.env,
+      MONGODB_URI: db.uri,
+      LOG_LEVEL: "info",
+    };
     system = await startSystem({ env });
     supervisor = supervise(system, {
       policy,
@@ -72,7 +79,11 @@ describe("supervisor (the whole system)", () => {
   const buy = async (user: string) => {
     const res = await fetch(`${system.url("gateway")}/buy`, {
       method: "POST",
-      headers: { "content-type": "application/json", "idempotency-key": unique("k") },
+      headers: {
+        "content-type": "application/json",
+        "idempotency-key": unique("k"),
+        ...(await (await testAuth()).headers(user)),
+      },
       body: JSON.stringify({ username: user, user_id: user }),
     });
     return { status: res.status, body: (await res.json()) as { purchase?: { id: string } } };
@@ -99,7 +110,9 @@ describe("supervisor (the whole system)", () => {
       await waitFor(
         "the purchase in the history",
         async () => {
-          const res = await fetch(`${system.url("gateway")}/getAllUserBuys/${user}`);
+          const res = await fetch(`${system.url("gateway")}/getAllUserBuys/${user}`, {
+            headers: await (await testAuth()).headers(user),
+          });
           const history = (await res.json()) as { purchases?: { id: string }[] };
           return history.purchases?.some((p) => p.id === body.purchase?.id);
         },

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# npm start: install what is missing, provision and start the local stack (Kafka + FerretDB),
+# npm start: install what is missing, provision and start the local stack (Kafka, FerretDB, Keycloak),
 # then every function, the local KafkaSource dispatcher and the gateway. Ctrl-C stops all of it,
-# including the stack services this command started. `npm start -- --monitoring` also starts a local
-# Prometheus (harness/prometheus.ts).
+# including the stack services this command started. The functions verify tokens of the local
+# Keycloak (scripts/dev.ts prints its test shoppers and the token command). `npm start --
+# --monitoring` also starts a local Prometheus (harness/prometheus.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,10 +1,12 @@
 // The run command's Node half (npm start -> scripts/dev.sh -> here): starts every function, the
 // local KafkaSource dispatcher and the gateway against the running local stack, prints where each
 // listens, restarts any of them that dies (harness/supervisor.ts), with --monitoring starts a
-// Prometheus that scrapes them (harness/prometheus.ts), and stops them all on Ctrl-C.
+// Prometheus that scrapes them (harness/prometheus.ts), and stops them all on Ctrl-C. The functions
+// verify tokens of the local Keycloak (AUTH_ISSUER from STACK_KEYCLOAK_PORT, unless set).
 
 import { systemConfig } from "../harness/config.ts";
 import { ensureLocalGins, localPostgres } from "../harness/ferretdb-index.ts";
+import { localIssuer, SHOPPERS } from "../harness/keycloak.ts";
 import { startLocalPrometheus } from "../harness/prometheus.ts";
 import { formatEvent, supervise } from "../harness/supervisor.ts";
 import { startSystem } from "../harness/system.ts";
@@ -29,7 +31,7 @@ const system = await startSystem({
       Number(process.env[`PORT_${k.toUpperCase().replace("-", "_")}`] ?? v),
     ]),
   ),
-  env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "info" },
+  env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "info", AUTH_ISSUER: process.env.AUTH_ISSUER ?? localIssuer() },
   onLine: (name, line) => {
     // Show warnings and errors as they happen; info lines only with LOG_LEVEL=debug|info and VERBOSE=1.
     if (process.env.VERBOSE === "1" || /"level":"(warn|error)"/.test(line) || !line.startsWith("{")) {
@@ -59,10 +61,17 @@ const prometheus = process.argv.includes("--monitoring")
 const gateway = system.url("gateway").replace("127.0.0.1", "localhost");
 console.log(`\nall up in ${((Date.now() - started) / 1000).toFixed(1)}s:`);
 for (const c of system.components.values()) console.log(`  ${c.name.padEnd(width)}  ${c.url}`);
+const open = process.env.AUTH_MODE === "off";
+const shoppers = Object.entries(SHOPPERS)
+  .map(([name, s]) => `${name} / ${s.password}`)
+  .join(", ");
 console.log(`
-  public API (gateway)   ${gateway}   e.g. curl -X POST ${gateway}/buy -H 'Content-Type: application/json' -d '{"username":"alice","user_id":"alice"}'
+  public API (gateway)   ${gateway}   e.g. curl -X POST ${gateway}/buy -H "Authorization: Bearer $(npm run -s token -- alice)" -H 'Content-Type: application/json' -d '{}'
+                         curl ${gateway}/getAllUserBuys/me -H "Authorization: Bearer $(npm run -s token -- alice)"
   web page               ${system.url("web").replace("127.0.0.1", "localhost")}
-  management API         ${system.url("customer-management")}/purchases/<user_id>
+  management API         ${system.url("customer-management")}/purchases/<user_id>   (a shopper's own, or npm run -s token -- --service)
+  identity provider      ${process.env.AUTH_ISSUER ?? localIssuer()}${open ? "   AUTH_MODE=off: tokens are NOT verified (demo only)" : ""}
+  test shoppers          ${shoppers}; a token for curl: npm run -s token -- alice
   prometheus             ${prometheus?.url ?? "(npm start -- --monitoring starts it)"}
 Ctrl-C stops everything. A component that dies is restarted on its port (back-off 1s doubling to 5min).`);
 

@@ -55,6 +55,17 @@ describe("POST /buy", () => {
     assert.equal(await recordCount(suite.topic), before, "a rejected request produced a record");
   });
 
+  test("When the body's user_id names another user than the token's, then 403 forbidden and nothing reaches the topic", async () => {
+    const before = await recordCount(suite.topic);
+    const mallory = await suite.headersFor(unique("mallory"));
+    const res = await buy({ username: "alice", user_id: "alice-1" }, mallory);
+    assert.equal(res.status, 403);
+    assert.equal((await res.json()).error, "forbidden");
+    const none = await buy({ username: "alice", user_id: "alice-1" }, { Authorization: "" });
+    assert.equal(none.status, 401);
+    assert.equal(await recordCount(suite.topic), before, "a refused purchase produced a record");
+  });
+
   test("When the metrics are read, then POST /buy 2xx requests are counted under the route pattern", async () => {
     const text = await (await suite.app.request("/metrics")).text();
     const m = text.match(

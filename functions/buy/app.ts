@@ -2,9 +2,10 @@
 // once Kafka has acknowledged (acks=all). Also GET / and GET /health of the public API.
 import { CloudEvent, Kafka as KafkaBinding } from "cloudevents";
 import { Counter, Histogram } from "prom-client";
-import type * as v from "valibot";
+import * as v from "valibot";
 import { type BuyAccepted, BuyHeadersSchema, type BuyHealthSchema } from "../shared/api-schemas.ts";
 import { type BaseDeps, createBaseApp } from "../shared/app.ts";
+import { type Auth, type Identity, ownerOf } from "../shared/auth/index.ts";
 import { readJsonBody } from "../shared/body.ts";
 import { CATALOG, pickItem } from "../shared/catalog.ts";
 import { AppError, Errors, parseOr400 } from "../shared/errors.ts";
@@ -13,7 +14,14 @@ import { serviceInfo } from "../shared/info.ts";
 import { type Admin, kafkaReachable, type Producer } from "../shared/kafka.ts";
 import { errorFields } from "../shared/logging.ts";
 import { serveDocs } from "../shared/openapi.ts";
-import { BuyRequestSchema, PURCHASE_EVENT_TYPE, type Purchase } from "../shared/purchase.ts";
+import {
+  AuthenticatedBuyRequestSchema,
+  BuyRequestSchema,
+  PURCHASE_EVENT_TYPE,
+  type Purchase,
+  UserIdSchema,
+  UsernameSchema,
+} from "../shared/purchase.ts";
 import { withTimeout } from "../shared/timeout.ts";
 import { incomingTraceContext, producerSpan } from "../shared/tracing.ts";
 import { uuidV5For } from "../shared/uuid5.ts";
@@ -27,6 +35,8 @@ const IDEMPOTENCY_NAMESPACE = "3f4e9c52-6d0b-4c3e-9a51-2b8f0d7c1e64";
 const idempotentId = uuidV5For(IDEMPOTENCY_NAMESPACE);
 
 export interface BuyDeps extends BaseDeps {
+  /** Token verification (functions/shared/auth): POST /buy needs `purchases:write`. */
+  auth: Auth;
   producer: Pick<Producer, "send">;
   admin: Pick<Admin, "listTopics">;
   topic: string;
@@ -91,8 +101,18 @@ export function createApp(deps: BuyDeps) {
     return c.json(body, ok ? 200 : 503);
   });
 
-  app.post("/buy", async (c) => {
-    const input = parseOr400(BuyRequestSchema, await readJsonBody(c, MAX_BODY_BYTES), "body");
+  app.post("/buy", deps.auth.require("purchases:write"), async (c) => {
+    const body = await readJsonBody(c, MAX_BODY_BYTES);
+    const identity = c.var.identity;
+    // AUTH_MODE=off: the seeds' contract, the buyer named by the body. Otherwise the token's.
+    const input =
+      identity === null
+        ? parseOr400(BuyRequestSchema, body, "body")
+        : // valibot takes an array for an object: with no field required, [] would be a purchase.
+          buyerOf(
+            identity,
+            parseOr400(AuthenticatedBuyRequestSchema, Array.isArray(body) ? null : body, "body").user_id,
+          );
     const headers = { "Idempotency-Key": c.req.header("Idempotency-Key") };
     const key = parseOr400(BuyHeadersSchema, headers, "header")["Idempotency-Key"];
     // With a key, the id and the item follow from (user_id, key): a retry is the same purchase.
@@ -182,4 +202,16 @@ export function createApp(deps: BuyDeps) {
   });
   serveDocs(app, publicApiDocument({ maxBodyBytes: MAX_BODY_BYTES }));
   return app;
+}
+
+/**
+ * The buyer of an authenticated purchase: the token's user id and name. A body `user_id` may only
+ * name the caller (or `me`); naming anyone else is 403, whatever the token's scopes.
+ */
+function buyerOf(identity: Identity, requested: string | undefined) {
+  if (requested !== undefined) ownerOf(identity, requested);
+  if (!v.is(UserIdSchema, identity.userId))
+    throw new AppError("forbidden", "the token's user id cannot own purchases (not a valid user_id)");
+  const name = v.safeParse(UsernameSchema, identity.name);
+  return { user_id: identity.userId, username: name.success ? name.output : identity.userId };
 }

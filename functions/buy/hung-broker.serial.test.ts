@@ -28,7 +28,11 @@ interface Answer {
 async function buy(user: string, key?: string): Promise<Answer> {
   const res = await suite.app.request("/buy", {
     method: "POST",
-    headers: { "Content-Type": "application/json", ...(key ? { "Idempotency-Key": key } : {}) },
+    headers: {
+      "Content-Type": "application/json",
+      ...(await suite.headersFor(user)),
+      ...(key ? { "Idempotency-Key": key } : {}),
+    },
     body: JSON.stringify({ username: user, user_id: user }),
   });
   const body = await res.json();

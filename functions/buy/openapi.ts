@@ -17,7 +17,7 @@ import {
 import { VERSION } from "../shared/info.ts";
 import { buildDocument, docsPaths } from "../shared/openapi.ts";
 import { HistoryQuerySchema } from "../shared/paging.ts";
-import { BuyRequestSchema } from "../shared/purchase.ts";
+import { AuthenticatedBuyRequestSchema } from "../shared/purchase.ts";
 
 export const publicApiDocument = ({ maxBodyBytes }: { maxBodyBytes: number }) =>
   buildDocument({
@@ -25,7 +25,8 @@ export const publicApiDocument = ({ maxBodyBytes }: { maxBodyBytes: number }) =>
     version: VERSION,
     description:
       "Buy a random item and read a user's purchase history with statistics. Every error is " +
-      "`{error, message, details?}` JSON.",
+      "`{error, message, details?}` JSON. Buying and reading need a bearer access token " +
+      "(`bearerAuth`): the buyer and the reader are the token's user.",
     components: {
       Error: ErrorSchema,
       ServiceInfo: ServiceInfoSchema,
@@ -61,13 +62,16 @@ export const publicApiDocument = ({ maxBodyBytes }: { maxBodyBytes: number }) =>
           description:
             "Answers 202 once Kafka has acknowledged the purchase event (acks=all). With an " +
             "`Idempotency-Key`, a retry is the same purchase. 503 means the purchase was not made; " +
-            "504 `outcome_unknown` that it may have been: retry with the same key.",
+            "504 `outcome_unknown` that it may have been: retry with the same key. The buyer " +
+            "(`user_id`, `username`) is the token's user; the body may name only them.",
+          scopes: ["purchases:write"],
           headers: BuyHeadersSchema,
-          body: BuyRequestSchema,
+          body: AuthenticatedBuyRequestSchema,
           responses: { 202: { description: "Accepted and durably queued.", schema: BuyAcceptedSchema } },
           errors: {
             validation_failed: true,
             invalid_json: true,
+            forbidden: "The body's `user_id` names another user.",
             payload_too_large: `The limit is ${maxBodyBytes} bytes.`,
             unsupported_media_type: "It must be application/json.",
             kafka_unavailable: "The purchase was certainly not made.",
@@ -85,11 +89,14 @@ export const publicApiDocument = ({ maxBodyBytes }: { maxBodyBytes: number }) =>
       "/getAllUserBuys/:user_id": {
         get: {
           summary: "A user's purchases, newest first, with statistics over all of them",
+          description: "Only the caller's own: `user_id` is the token's user id, or `me`.",
+          scopes: ["purchases:read"],
           path: UserPathSchema,
           query: HistoryQuerySchema,
           responses: { 200: { description: "One page of history.", schema: HistorySchema } },
           errors: {
             validation_failed: "The fields: user_id, limit, cursor.",
+            forbidden: "`user_id` is not the caller's.",
             not_found: "E.g. an empty user_id.",
             bad_gateway: "Here the purchase history service.",
             database_unavailable: "The purchase history service's database, passed on.",

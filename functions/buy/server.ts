@@ -1,3 +1,4 @@
+import { createAuth } from "../shared/auth/index.ts";
 import {
   anyBrokerListening,
   connectInBackground,
@@ -27,10 +28,14 @@ await runFunction("buy", configSchema, async ({ config, logger, registry, ready 
     onError("producer"),
   );
   const admin = connectInBackground(() => createAdmin(kafka), brokers, onError("admin"));
+  // The issuer's keys are fetched now, not at the first purchase; readiness does not wait for them.
+  const auth = createAuth(config, { logger });
+  void auth.warm();
   const app = createApp({
     logger,
     registry,
     ready,
+    auth,
     producer: {
       send: (record: Parameters<Producer["send"]>[0]) =>
         producer.get()?.send(record) ?? Promise.reject(new NotConnectedError()),

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Collection, MongoClient } from "mongodb";
+import { authFor, testAuth } from "../../harness/auth-fixture.ts";
 import { freshDatabase } from "../../harness/databases.ts";
 import { stack } from "../../harness/stack.ts";
 import { waitFor } from "../../harness/wait.ts";
@@ -13,6 +14,9 @@ import { createApp } from "./app.ts";
 let client: MongoClient;
 let collection: Collection<PurchaseDoc>;
 let app: ReturnType<typeof createApp>;
+const tokens = await testAuth();
+// The service client's token (purchases:admin): these tests read every user's purchases.
+const admin = { Authorization: `Bearer ${await tokens.serviceToken()}` };
 
 const at = (i: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, i));
 const doc = (id: string, user: string, item: string, price: number, ts: Date): PurchaseDoc => ({
@@ -52,6 +56,7 @@ before(async () => {
   app = createApp({
     logger: createLogger("silent"),
     registry: createRegistry({ service: "customer-management", defaultMetrics: false }),
+    auth: authFor(tokens.env),
     client,
     collection,
     timeoutMs: 1500,
@@ -60,8 +65,8 @@ before(async () => {
 });
 after(() => client.close());
 
-const get = async (path: string) => {
-  const res = await app.request(path);
+const get = async (path: string, headers: Record<string, string> = admin) => {
+  const res = await app.request(path, { headers });
   return { status: res.status, body: await res.json() };
 };
 
@@ -156,6 +161,15 @@ describe("GET /purchases/:user_id", () => {
 });
 
 describe("seed routes, info and health", () => {
+  test("When a shopper reads their own (by id or me), then the same history as the admin sees; another's is 403", async () => {
+    const shopper = await tokens.headers("cents");
+    const expected = (await get("/purchases/cents")).body;
+    for (const path of ["/purchases/cents", "/purchases/me"])
+      assert.deepEqual(await get(path, shopper), { status: 200, body: expected }, path);
+    assert.equal((await get("/purchases/many", shopper)).status, 403);
+    assert.equal((await get("/api/purchases", shopper)).status, 403);
+  });
+
   test("When /api/purchases/:userId is requested, then {purchases, userId}", async () => {
     const { body } = await get("/api/purchases/cents");
     assert.equal(body.userId, "cents");

@@ -11,6 +11,7 @@ import {
   type UserPurchasesSchema,
 } from "../shared/api-schemas.ts";
 import { type BaseDeps, createBaseApp } from "../shared/app.ts";
+import { type Auth, ownerOf } from "../shared/auth/index.ts";
 import { onError, parseOr400 } from "../shared/errors.ts";
 import { cachedProbe } from "../shared/health.ts";
 import { serviceInfo } from "../shared/info.ts";
@@ -23,7 +24,15 @@ import { userPage, userStats } from "./history-queries.ts";
 import type { GroupState } from "./lag.ts";
 import { managementApiDocument } from "./openapi.ts";
 
+/** The scope of a service token that may read any user's purchases and the whole shop's. */
+export const ADMIN_SCOPE = "purchases:admin";
+
 export interface CustomerManagementDeps extends BaseDeps {
+  /**
+   * Token verification (functions/shared/auth): a user's own purchases need `purchases:read` (the
+   * token user-purchases forwards), another user's and the whole shop's `purchases:admin`.
+   */
+  auth: Auth;
   client: MongoClient;
   collection: Collection<PurchaseDoc>;
   timeoutMs: number;
@@ -32,7 +41,7 @@ export interface CustomerManagementDeps extends BaseDeps {
 }
 
 export function createApp(deps: CustomerManagementDeps) {
-  const { collection } = deps;
+  const { collection, auth } = deps;
   const dbUp = cachedProbe(() => ping(deps.client, Math.min(deps.timeoutMs, 2000)));
   const app = createBaseApp(deps);
   // A database that is down, hung or failing over is a 503 the caller may retry, never a 500, and
@@ -64,8 +73,9 @@ export function createApp(deps: CustomerManagementDeps) {
     return c.json(body, mongoOk ? 200 : 503);
   });
 
-  app.get("/purchases/:user_id", async (c) => {
-    const { user_id: userId } = parseOr400(UserPathSchema, c.req.param(), "path");
+  app.get("/purchases/:user_id", auth.require("purchases:read"), async (c) => {
+    const { user_id: requested } = parseOr400(UserPathSchema, c.req.param(), "path");
+    const userId = ownerOf(c.var.identity, requested, { adminScope: ADMIN_SCOPE });
     const query = parseOr400(HistoryQuerySchema, c.req.query(), "query");
     // The schema admits only the cursor's pattern, and every such string is a position.
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
@@ -84,15 +94,16 @@ export function createApp(deps: CustomerManagementDeps) {
     return c.json(body);
   });
 
-  app.get("/api/purchases/:userId", async (c) => {
-    const { userId } = parseOr400(ApiUserPathSchema, c.req.param(), "path");
+  app.get("/api/purchases/:userId", auth.require("purchases:read"), async (c) => {
+    const { userId: requested } = parseOr400(ApiUserPathSchema, c.req.param(), "path");
+    const userId = ownerOf(c.var.identity, requested, { adminScope: ADMIN_SCOPE });
     const { limit } = parseOr400(ApiQuerySchema, c.req.query(), "query");
     const page = await db((signal) => userPage(collection, userId, limit, undefined, signal));
     const body: v.InferOutput<typeof UserPurchasesSchema> = { purchases: page.purchases, userId };
     return c.json(body);
   });
 
-  app.get("/api/purchases", async (c) => {
+  app.get("/api/purchases", auth.require(ADMIN_SCOPE), async (c) => {
     const { limit } = parseOr400(ApiQuerySchema, c.req.query(), "query");
     const docs = await db((signal) => collection.find({}, { limit, signal }).toArray());
     const body: v.InferOutput<typeof AllPurchasesSchema> = { purchases: docs.map(toApi), count: docs.length };

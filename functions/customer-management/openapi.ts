@@ -21,6 +21,9 @@ const errors = (fields: string) => ({
   database_unavailable: true as const,
 });
 const notFound = "E.g. an empty user id.";
+const owner = "Another user's id without `purchases:admin`.";
+const ownerRule =
+  "The caller's own purchases (its token's user id, or `me`), or any user's with `purchases:admin`.";
 
 export const managementApiDocument = () =>
   buildDocument({
@@ -28,7 +31,9 @@ export const managementApiDocument = () =>
     version: VERSION,
     description:
       "Stored purchases: a user's history with statistics, the /api routes, and health " +
-      "with the KafkaSource consumer group's lag. Every error is `{error, message, details?}` JSON.",
+      "with the KafkaSource consumer group's lag. Every error is `{error, message, details?}` JSON. " +
+      "Reads need a bearer access token (`bearerAuth`): a user's own, as user-purchases forwards it, " +
+      "or a service token with `purchases:admin`.",
     components: {
       Error: ErrorSchema,
       ServiceInfo: ServiceInfoSchema,
@@ -60,24 +65,30 @@ export const managementApiDocument = () =>
       "/purchases/:user_id": {
         get: {
           summary: "A user's purchases, newest first, with statistics over all of them",
+          description: ownerRule,
+          scopes: ["purchases:read"],
           path: UserPathSchema,
           query: HistoryQuerySchema,
           responses: { 200: { description: "One page of history.", schema: HistorySchema } },
-          errors: { ...errors("user_id, limit, cursor"), not_found: notFound },
+          errors: { ...errors("user_id, limit, cursor"), forbidden: owner, not_found: notFound },
         },
       },
       "/api/purchases/:userId": {
         get: {
           summary: "A user's purchases, newest first, without statistics or paging",
+          description: ownerRule,
+          scopes: ["purchases:read"],
           path: ApiUserPathSchema,
           query: ApiQuerySchema,
           responses: { 200: { description: "The purchases.", schema: UserPurchasesSchema } },
-          errors: { ...errors("userId, limit"), not_found: notFound },
+          errors: { ...errors("userId, limit"), forbidden: owner, not_found: notFound },
         },
       },
       "/api/purchases": {
         get: {
           summary: "Stored purchases in storage order, for debugging",
+          description: "The whole shop's: a service token with `purchases:admin`.",
+          scopes: ["purchases:admin"],
           query: ApiQuerySchema,
           responses: { 200: { description: "The purchases.", schema: AllPurchasesSchema } },
           errors: errors("limit"),

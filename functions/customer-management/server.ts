@@ -1,3 +1,4 @@
+import { createAuth } from "../shared/auth/index.ts";
 import { cachedProbe } from "../shared/health.ts";
 import { anyBrokerListening, connectInBackground, createKafka } from "../shared/kafka.ts";
 import { keepTrying } from "../shared/keep-trying.ts";
@@ -25,10 +26,14 @@ await runFunction("customer-management", configSchema, async ({ config, logger, 
     return reader.read(config.KAFKA_TOPIC, timeout);
   }, 2000);
   lagGauge(registry, { consumergroup: config.KAFKA_GROUP_ID, topic: config.KAFKA_TOPIC }, state);
+  // The issuer's keys are fetched now, not at the first read; readiness does not wait for them.
+  const auth = createAuth(config, { logger });
+  void auth.warm();
   const app = createApp({
     logger,
     registry,
     ready,
+    auth,
     client,
     collection: purchasesCollection(client),
     timeoutMs: config.MONGODB_TIMEOUT_MS,

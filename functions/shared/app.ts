@@ -115,6 +115,7 @@ function secureHeadersFor(): MiddlewareHandler {
  * --cpu-prof`). Set before the handler, the same headers cost nothing extra.
  */
 function corsFor(origins: string[]): MiddlewareHandler {
+  // Authorization: the page on another origin sends its bearer token (issue 25).
   const preflight = cors({
     origin: origins,
     allowHeaders: ["Content-Type", "Idempotency-Key", "Authorization"],

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { createConnection, createServer, type Server } from "node:net";
 import { after, describe, test } from "node:test";
+import { testAuth } from "../../harness/auth-fixture.ts";
 import { freshDatabase } from "../../harness/databases.ts";
 import { freePort } from "../../harness/ports.ts";
 import type { Component } from "../../harness/process.ts";
@@ -50,7 +51,8 @@ describe("a database that comes up after the function", () => {
       const uri = db.uri.replace(real.host, `127.0.0.1:${port}`);
       const c = await startFunction({
         name,
-        env: { MONGODB_URI: uri, MONGODB_TIMEOUT_MS: "500", LOG_LEVEL: "warn" },
+        // The test issuer's keys: a failed key fetch must not be taken for the database's failure.
+        env: { ...(await testAuth()).env, MONGODB_URI: uri, MONGODB_TIMEOUT_MS: "500", LOG_LEVEL: "warn" },
         until: "listening",
       });
       running.push(c);

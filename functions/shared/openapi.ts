@@ -37,6 +37,12 @@ export interface OperationSpec {
    * described from the error catalog under its status. Every operation can also answer `internal`.
    */
   errors: Partial<Record<ErrorCode, true | string>>;
+  /**
+   * The scopes a bearer token must carry (the `bearerAuth` scheme); the auth errors (401
+   * missing_token and invalid_token, 403 insufficient_scope, 503 identity_provider_unavailable) are
+   * added to `errors`. Absent: a public operation (`security: []`).
+   */
+  scopes?: string[];
 }
 
 export interface ApiSpec {
@@ -51,6 +57,36 @@ export interface ApiSpec {
 
 const RETRY_AFTER = {
   "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "integer", minimum: 0 } },
+};
+
+/** The `bearerAuth` scheme every protected operation names, with the scopes it can ask for. */
+export const SECURITY_SCHEMES = {
+  bearerAuth: {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description:
+      "An OAuth 2 access token (a JWT) from the identity provider (locally: `npm run -s token -- alice`), " +
+      "sent as `Authorization: Bearer <token>`. Scopes: `purchases:read` reads your own purchases, " +
+      "`purchases:write` buys as you, `purchases:admin` (service clients only) reads any user's and " +
+      "the whole shop's. The user is the token's `sub`.",
+  },
+} as const;
+
+/** The errors every protected operation can answer (functions/shared/auth). */
+export const AUTH_ERRORS: OperationSpec["errors"] = {
+  missing_token: true,
+  invalid_token: true,
+  insufficient_scope: true,
+  identity_provider_unavailable: true,
+};
+
+const WWW_AUTHENTICATE = {
+  "WWW-Authenticate": {
+    description:
+      'The bearer challenge (RFC 6750 section 3): `Bearer realm="purchases"`, with `error` and `error_description` for a bad token or a missing scope.',
+    schema: { type: "string" },
+  },
 };
 
 /** Status -> its description: each code the operation answers with it, with the catalog's meaning. */
@@ -105,9 +141,16 @@ export function buildDocument(spec: ApiSpec) {
   const operation = (op: OperationSpec) => {
     const responses: Record<string, unknown> = {};
     for (const [status, r] of Object.entries(op.responses)) responses[status] = response(r);
-    for (const [status, when] of Object.entries(errorDescriptions(op.errors))) {
+    const errors = op.scopes ? { ...AUTH_ERRORS, ...op.errors } : op.errors;
+    for (const [status, when] of Object.entries(errorDescriptions(errors))) {
       const r = response({ description: when, schema: ErrorSchema });
-      responses[status] = status === "503" ? { ...r, headers: RETRY_AFTER } : r;
+      const challenged = op.scopes && (status === "401" || status === "403");
+      responses[status] =
+        status === "503"
+          ? { ...r, headers: RETRY_AFTER }
+          : challenged
+            ? { ...r, headers: WWW_AUTHENTICATE }
+            : r;
     }
     const params = [
       ...parameters("path", op.path),
@@ -118,6 +161,7 @@ export function buildDocument(spec: ApiSpec) {
       summary: op.summary,
       ...(op.description ? { description: op.description } : {}),
       ...(op.tags ? { tags: op.tags } : {}),
+      security: op.scopes ? [{ bearerAuth: op.scopes }] : [],
       ...(params.length ? { parameters: params } : {}),
       ...(op.body
         ? {
@@ -140,7 +184,10 @@ export function buildDocument(spec: ApiSpec) {
     openapi: "3.1.0",
     info: { title: spec.title, version: spec.version, description: spec.description },
     paths,
-    components: { schemas: toJsonSchemaDefs(spec.components, { ...base, typeMode: "output" }) },
+    components: {
+      schemas: toJsonSchemaDefs(spec.components, { ...base, typeMode: "output" }),
+      securitySchemes: SECURITY_SCHEMES,
+    },
   };
 }
 

@@ -53,6 +53,24 @@ export const BuyRequestSchema = v.strictObject(
   (issue) => `unknown field ${JSON.stringify(issue.input)}`,
 );
 
+/**
+ * POST /buy's body when tokens are verified: the buyer is the token's user, so both fields are
+ * optional; a `user_id` other than the caller's (or `me`) is refused with 403, a `username` is
+ * ignored (the token's name is used).
+ */
+export const AuthenticatedBuyRequestSchema = v.strictObject(
+  {
+    username: v.optional(UsernameSchema),
+    user_id: v.optional(
+      v.pipe(
+        UserIdSchema,
+        v.description("Optional: the caller's own user id (or `me`); any other is refused with 403."),
+      ),
+    ),
+  },
+  (issue) => `unknown field ${JSON.stringify(issue.input)}`,
+);
+
 const PriceSchema = v.pipe(
   v.number("must be a number"),
   v.finite("must be finite"),

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { serve } from "@hono/node-server";
 import type { MongoClient } from "mongodb";
+import { authFor, testAuth } from "../../harness/auth-fixture.ts";
 import { freshDatabase } from "../../harness/databases.ts";
 import { createApp as createManagementApp } from "../customer-management/app.ts";
 import { createLogger } from "../shared/logging.ts";
@@ -18,6 +19,9 @@ import { createApp } from "./app.ts";
 const TIMEOUT_MS = 800;
 const ANSWER_TIMEOUT_MS = 30_000;
 const servers: Server[] = [];
+const tokens = await testAuth();
+/** The Authorization header of each request the management API received. */
+const managementSaw: (string | null)[] = [];
 let client: MongoClient;
 let managementUrl: string;
 
@@ -29,13 +33,19 @@ async function listen(handler: RequestListener) {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-const appFor = (url: string, timeoutMs = TIMEOUT_MS) =>
-  createApp({
+const appFor = (url: string, timeoutMs = TIMEOUT_MS) => {
+  const app = createApp({
     logger: createLogger("silent"),
     registry: createRegistry({ service: "user-purchases", defaultMetrics: false }),
+    auth: authFor(tokens.env),
     managementUrl: url,
     timeoutMs,
   });
+  /** GET `path` as shopper `user` (eve, whose purchase is stored). */
+  return {
+    request: async (path: string, user = "eve") => app.request(path, { headers: await tokens.headers(user) }),
+  };
+};
 
 before(async () => {
   const db = await freshDatabase("userbuys");
@@ -56,12 +66,17 @@ before(async () => {
   const management = createManagementApp({
     logger: createLogger("silent"),
     registry: createRegistry({ service: "customer-management", defaultMetrics: false }),
+    auth: authFor(tokens.env),
     client,
     collection: db.collection,
     timeoutMs: 2000,
     groupState: async () => undefined,
   });
-  const server = serve({ fetch: management.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
+  const fetch = (req: Request) => {
+    managementSaw.push(req.headers.get("authorization"));
+    return management.fetch(req);
+  };
+  const server = serve({ fetch, port: 0, hostname: "127.0.0.1" }) as Server;
   await new Promise((r) => server.once("listening", r));
   servers.push(server);
   managementUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -83,6 +98,30 @@ describe("GET /getAllUserBuys/:user_id", () => {
     assert.equal(body.user_id, "eve");
     assert.equal(body.purchases[0].item_name, "Yoga Mat");
     assert.equal(body.stats.total_spent, 29.95);
+  });
+
+  test("When the caller reads me, then the management API gets the caller's token unchanged and answers their history", async () => {
+    const app = createApp({
+      logger: createLogger("silent"),
+      registry: createRegistry({ service: "user-purchases", defaultMetrics: false }),
+      auth: authFor(tokens.env),
+      managementUrl,
+      timeoutMs: ANSWER_TIMEOUT_MS,
+    });
+    const headers = await tokens.headers("eve");
+    managementSaw.length = 0;
+    const res = await app.request("/getAllUserBuys/me", { headers });
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).purchases[0].user_id, "eve");
+    assert.deepEqual(managementSaw, [headers.Authorization]);
+  });
+
+  test("When another shopper asks for eve's purchases, then 403 and the management API is not called", async () => {
+    managementSaw.length = 0;
+    const res = await appFor(managementUrl, ANSWER_TIMEOUT_MS).request("/getAllUserBuys/eve", "mallory");
+    assert.equal(res.status, 403);
+    assert.equal((await res.json()).error, "forbidden");
+    assert.deepEqual(managementSaw, []);
   });
 
   test("When user_id is invalid, then 400 and the management API is not called", async () => {

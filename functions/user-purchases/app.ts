@@ -1,13 +1,18 @@
 // GET /getAllUserBuys/:user_id: the user's history and statistics, read from the management API
-// (CUSTOMER_MANAGEMENT_API_URL + /purchases/:user_id) within a bounded time.
+// (CUSTOMER_MANAGEMENT_API_URL + /purchases/:user_id) within a bounded time. Only the caller's own
+// (or `me`); the caller's Authorization header goes to the management API unchanged, which applies
+// the same owner rule again: this function has no token of its own and never widens the caller's.
 import { UserPathSchema } from "../shared/api-schemas.ts";
 import { type BaseDeps, createBaseApp } from "../shared/app.ts";
+import { type Auth, ownerOf } from "../shared/auth/index.ts";
 import { Errors, parseOr400 } from "../shared/errors.ts";
 import { serviceInfo } from "../shared/info.ts";
 import { errorFields } from "../shared/logging.ts";
 import { HistoryQuerySchema } from "../shared/paging.ts";
 
 export interface UserPurchasesDeps extends BaseDeps {
+  /** Token verification (functions/shared/auth): a history read needs `purchases:read`. */
+  auth: Auth;
   managementUrl: string;
   timeoutMs: number;
 }
@@ -24,8 +29,10 @@ export function createApp(deps: UserPurchasesDeps) {
   );
   app.get("/health", (c) => c.json({ status: "healthy", service: "user-purchases" }));
 
-  app.get("/getAllUserBuys/:user_id", async (c) => {
-    const { user_id: userId } = parseOr400(UserPathSchema, c.req.param(), "path");
+  app.get("/getAllUserBuys/:user_id", deps.auth.require("purchases:read"), async (c) => {
+    const { user_id: requested } = parseOr400(UserPathSchema, c.req.param(), "path");
+    // No admin scope here: the public API reads only the caller's own purchases.
+    const userId = ownerOf(c.var.identity, requested);
     const query = parseOr400(HistoryQuerySchema, c.req.query(), "query");
     const url = new URL(
       `purchases/${encodeURIComponent(userId)}`,
@@ -37,7 +44,7 @@ export function createApp(deps: UserPurchasesDeps) {
     try {
       res = await fetch(url, {
         signal: AbortSignal.timeout(timeoutMs),
-        headers: { "X-Request-Id": c.get("requestId") },
+        headers: forwarded(c.get("requestId"), c.req.header("Authorization")),
       });
     } catch (err) {
       logger.warn("management API call failed", { ...errorFields(err), requestId: c.get("requestId") });
@@ -53,9 +60,12 @@ export function createApp(deps: UserPurchasesDeps) {
     } catch {
       body = undefined;
     }
-    // Its 4xx answers (bad cursor, bad limit) are the caller's problem: pass them on as they are.
-    if (res.status >= 400 && res.status < 500 && isErrorBody(body)) return c.json(body, res.status as 400);
-    // Its database is down: the same retryable 503, not a 502.
+    // Its 4xx answers (bad cursor, bad limit, the caller's token refused) are the caller's problem:
+    // pass them on as they are, with the bearer challenge of a 401/403.
+    const challenge = res.headers.get("WWW-Authenticate");
+    if (res.status >= 400 && res.status < 500 && isErrorBody(body))
+      return c.json(body, res.status as 400, challenge ? { "WWW-Authenticate": challenge } : {});
+    // Its database or its identity provider is down: the same retryable 503, not a 502.
     if (res.status === 503 && isErrorBody(body)) return c.json(body, 503, { "Retry-After": "1" });
     if (res.status !== 200 || !isHistory(body)) {
       logger.warn("management API answered badly", { status: res.status, requestId: c.get("requestId") });
@@ -65,6 +75,12 @@ export function createApp(deps: UserPurchasesDeps) {
   });
   return app;
 }
+
+/** The request id and the caller's Authorization header, unchanged (none with AUTH_MODE=off and no token). */
+const forwarded = (requestId: string, authorization: string | undefined): Record<string, string> =>
+  authorization === undefined
+    ? { "X-Request-Id": requestId }
+    : { "X-Request-Id": requestId, Authorization: authorization };
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null;
 const isErrorBody = (x: unknown) =>

@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import { shopperPool, testAuth } from "../../harness/auth-fixture.ts";
 import { type Component, spawnComponent } from "../../harness/process.ts";
 import { ROOT } from "../../harness/root.ts";
 import { createTopics, deleteTopics } from "../../harness/topics.ts";
@@ -40,6 +41,10 @@ const rate = Number(values.rate);
 const kafka = (process.env.KAFKA_BOOTSTRAP_SERVERS ?? "127.0.0.1:9092").split(",");
 const mongo = process.env.MONGODB_URI ?? "mongodb://127.0.0.1:27017/purchases";
 const CONNECTIONS = 50;
+// Both sides verify tokens of a test issuer (a ref from before issue 25 ignores them): 100 shoppers,
+// signed before the rounds, each POST /buy one of them buying as themself.
+const auth = await testAuth();
+const shoppers = await shopperPool("bench-u", 100);
 
 /** Bundles `names` from `root` (its own scripts/bundle.ts) into `out`; the entry per function. */
 async function bundle(root: string, out: string): Promise<Map<string, string>> {
@@ -61,6 +66,7 @@ function nextRequest(fn: string): { path: string; headers: Record<string, string
       path: "/buy",
       headers: {
         "content-type": "application/json",
+        ...shoppers.at(i).headers,
         ...(values.traceparent
           ? {
               traceparent: `00-4bf92f3577b34da6a3ce929d0e0e${(i % 65_536).toString(16).padStart(4, "0")}-00f067aa0ba902b7-01`,
@@ -68,7 +74,7 @@ function nextRequest(fn: string): { path: string; headers: Record<string, string
             }
           : {}),
       },
-      body: JSON.stringify({ username: "Bench User", user_id: `bench-u${i % 10_000}` }),
+      body: JSON.stringify({ username: "Bench User", user_id: shoppers.at(i).user }),
     };
   }
   const { headers, body } = seedDelivery(i, {
@@ -124,6 +130,7 @@ try {
         LOG_LEVEL: "warn",
         KAFKA_BOOTSTRAP_SERVERS: kafka.join(","),
         KAFKA_TOPIC: topic,
+        ...auth.env,
         MONGODB_URI: mongo.replace(/\/[^/?]*(\?|$)/, `/bench_ab_${side}$1`),
       };
       const c = await spawnComponent({ name: `${fn}-${side}`, entry, env });

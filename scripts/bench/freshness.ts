@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Collection } from "mongodb";
 import type { PurchaseDoc } from "../../functions/shared/purchase.ts";
+import { testAuth } from "../../harness/auth-fixture.ts";
 import { dropDatabase, emptyDatabase } from "../../harness/databases.ts";
 import type { Component } from "../../harness/process.ts";
 import { createTopics, deleteGroups, deleteTopics } from "../../harness/topics.ts";
@@ -19,12 +20,16 @@ import { type BenchContext, type FigureResult, row } from "./types.ts";
 const RATE = 200;
 /** Polling goes on this long after the load, for the purchases already being polled. */
 const GRACE_MS = 5000;
+/** The pollers' Authorization: a service token (purchases:admin reads any user's), signed once. */
+let admin: Record<string, string> = {};
 
 export async function freshnessFigure(ctx: BenchContext): Promise<Omit<FigureResult, "name" | "seconds">> {
   const seconds = ctx.quick ? 4 : 20;
   // A store that decodes the whole collection per history request: one poller, or it drowns in reads.
   const trackers = ctx.store.userQuery === "decode-all" ? 1 : 4;
   const topic = `bench-fresh-${ctx.runId}`;
+  const auth = await testAuth();
+  admin = { Authorization: `Bearer ${await auth.serviceToken()}` };
   await createTopics([topic], { partitions: 3, brokers: ctx.kafka });
   const procs: Component[] = [];
   const dbs: Awaited<ReturnType<typeof emptyDatabase>>[] = [];
@@ -53,12 +58,19 @@ export async function freshnessFigure(ctx: BenchContext): Promise<Omit<FigureRes
       `${buy.url}/buy`,
       "POST",
       JSON.stringify({ username: "Warm", user_id: "warm-up" }),
+      await auth.headers("warm-up"),
     );
     if (warm.status !== 202) throw new Error(`warm-up POST /buy: ${warm.status} ${warm.body.slice(0, 200)}`);
     await waitStored(db.collection, 1);
     ctx.say(`pipeline: ${RATE} purchases/s for ${seconds} s, ${trackers} poller(s) on the history endpoint`);
     const ours = await measure(ctx, reader.url, seconds, trackers, async (user) => {
-      const a = await call(`${buy.url}/buy`, "POST", JSON.stringify({ username: "Fresh", user_id: user }));
+      // Each purchase a new shopper, so a token of its own (signed before its request is sent).
+      const a = await call(
+        `${buy.url}/buy`,
+        "POST",
+        JSON.stringify({ username: "Fresh", user_id: user }),
+        await auth.headers(user),
+      );
       if (a.status !== 202) throw new Error(`POST /buy: ${a.status} ${a.body.slice(0, 200)}`);
     });
     const stored = await storeLag(ctx, db.collection, ours.created, ctx.quick ? 10_000 : 30_000);
@@ -206,7 +218,9 @@ async function measure(
       if (!next) return;
       const deadline = Math.min(next.acked + 15_000, loadEnd + GRACE_MS);
       for (;;) {
-        const a = await call(`${readerUrl}/purchases/${next.user}?limit=1`).catch(() => undefined);
+        const a = await call(`${readerUrl}/purchases/${next.user}?limit=1`, "GET", undefined, admin).catch(
+          () => undefined,
+        );
         if (a) polls.push(a.ms);
         if (a?.status === 200 && (JSON.parse(a.body) as { purchases: unknown[] }).purchases.length > 0) {
           visible.push(performance.now() - next.acked);

@@ -9,6 +9,7 @@
 // Needs the local stack (KAFKA_BOOTSTRAP_SERVERS); uses a topic of its own.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { testAuth } from "../../harness/auth-fixture.ts";
 import { isolatedPipeline, unique } from "../../harness/names.ts";
 import { type Component, spawnComponent } from "../../harness/process.ts";
 import { ensureTopics } from "../../harness/system.ts";
@@ -23,7 +24,10 @@ const { values } = parseArgs({
 });
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
-const env = { ...isolatedPipeline("cold").env, LOG_LEVEL: "warn" };
+// Tokens verified against a test issuer; the burst's shopper "cold" signs once, before it.
+const auth = await testAuth();
+const env = { ...isolatedPipeline("cold").env, ...auth.env, LOG_LEVEL: "warn" };
+const shopper = await auth.headers("cold");
 await ensureTopics(env);
 
 const q = (sorted: number[], p: number) =>
@@ -45,7 +49,7 @@ async function burst(url: string) {
   const statuses = new Map<number, number>();
   const body = JSON.stringify({ username: "cold", user_id: "cold" });
   await pacedLoad(rate, seconds, async (i, due) => {
-    const res = await call(`${url}/buy`, "POST", body, { "idempotency-key": unique("k") }).catch(
+    const res = await call(`${url}/buy`, "POST", body, { ...shopper, "idempotency-key": unique("k") }).catch(
       () => undefined,
     );
     const status = res?.status ?? 0;

@@ -12,6 +12,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { testAuth } from "../../harness/auth-fixture.ts";
 import { engine, imageOf, startContainer } from "../../harness/containers.ts";
 import { databaseUri } from "../../harness/databases.ts";
 import { FIRST_REQUESTS, type FirstRequest } from "../../harness/first-request.ts";
@@ -44,7 +45,9 @@ export async function imageFigure(ctx: BenchContext): Promise<Omit<FigureResult,
   const floorImage = imageOf("node-floor");
   if (spawnSync(containers, ["image", "inspect", floorImage], { stdio: "ignore" }).status !== 0)
     throw new FigureSkipped(`no ${floorImage}`, "npm run images");
+  // Tokens of the bench's test issuer on 127.0.0.1 (the containers share the host's network).
   const env = {
+    ...(await testAuth()).env,
     KAFKA_BOOTSTRAP_SERVERS: ctx.kafka.join(","),
     MONGODB_URI: databaseUri(`bench_${ctx.runId}_image`, ctx.mongoUri),
     KAFKA_TOPIC: `bench-${ctx.runId}-image`,

@@ -2,6 +2,7 @@
 // p50/p99 latency at half that rate (open loop, evenly spaced), against a bare Hono endpoint on the
 // same server stack measured the same way at the same rates.
 import autocannon from "autocannon";
+import { shopperPool } from "../../harness/auth-fixture.ts";
 import type { Component } from "../../harness/process.ts";
 import { spawnComponent } from "../../harness/process.ts";
 import { createTopics, deleteTopics } from "../../harness/topics.ts";
@@ -16,6 +17,7 @@ const CONNECTIONS = 50;
 export async function ingestFigure(ctx: BenchContext): Promise<Omit<FigureResult, "name" | "seconds">> {
   const seconds = ctx.quick ? 2 : 10;
   const topic = `bench-ingest-${ctx.runId}`;
+  shoppers ??= await shopperPool("bench-u", 100);
   await createTopics([topic], { partitions: 3, brokers: ctx.kafka });
   let buy: Component | undefined;
   let bare: Component | undefined;
@@ -74,7 +76,13 @@ export async function ingestFigure(ctx: BenchContext): Promise<Omit<FigureResult
 }
 
 let user = 0;
-const body = () => JSON.stringify({ username: "Bench User", user_id: `bench-u${user++ % 10_000}` });
+// 100 shoppers, their tokens signed before the load; each request is one of them buying as themself.
+let shoppers: Awaited<ReturnType<typeof shopperPool>> | undefined;
+const next = () => {
+  if (!shoppers) throw new Error("the shoppers are signed at the figure's start");
+  const { user: id, headers } = shoppers.at(user++);
+  return { headers, body: JSON.stringify({ username: "Bench User", user_id: id }) };
+};
 
 /**
  * Closed loop with CONNECTIONS connections: the 2xx answers per second it sustains, and the CPU ms
@@ -97,7 +105,10 @@ async function maxRate(
           method: "POST",
           path: "/buy",
           headers: { "content-type": "application/json" },
-          setupRequest: (req) => ({ ...req, body: body() }),
+          setupRequest: (req) => {
+            const { headers, body } = next();
+            return { ...req, headers: { ...req.headers, ...headers }, body };
+          },
         },
       ],
     });
@@ -149,7 +160,8 @@ async function atRate(url: string, rate: number, seconds: number): Promise<Laten
   const latencies: number[] = [];
   let failed = 0;
   await pacedLoad(rate, seconds, async (_i, due) => {
-    const a = await call(`${url}/buy`, "POST", body()).catch(() => undefined);
+    const { headers, body } = next();
+    const a = await call(`${url}/buy`, "POST", body, headers).catch(() => undefined);
     if (a?.status === 202) latencies.push(performance.now() - due);
     else failed++;
   });

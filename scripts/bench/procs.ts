@@ -5,6 +5,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { testAuth } from "../../harness/auth-fixture.ts";
 import { type Component, spawnComponent } from "../../harness/process.ts";
 import { ROOT } from "../../harness/root.ts";
 
@@ -42,7 +43,10 @@ export async function buildBundles(outDir: string, names: string[], say: Say): P
 
 const running = new Set<Component>();
 
-/** Starts a function (bundle or source) on a free port; resolves once its /readyz answers 200. */
+/**
+ * Starts a function (bundle or source) on a free port; resolves once its /readyz answers 200. Tokens
+ * are verified against the bench's test issuer (harness/auth-fixture.ts), as in production.
+ */
 export async function startFunction(ctx: BenchContext, name: string, env: Record<string, string>) {
   const c = await spawnComponent({
     name,
@@ -50,6 +54,7 @@ export async function startFunction(ctx: BenchContext, name: string, env: Record
     env: {
       LOG_LEVEL: "warn",
       KAFKA_BOOTSTRAP_SERVERS: ctx.kafka.join(","),
+      ...(await testAuth()).env,
       ...profiling(ctx),
       ...env,
       ...ctx.overrides,

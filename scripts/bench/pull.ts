@@ -9,6 +9,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { testAuth } from "../../harness/auth-fixture.ts";
 import { engine, startContainer } from "../../harness/containers.ts";
 import { databaseUri } from "../../harness/databases.ts";
 import { FIRST_REQUESTS } from "../../harness/first-request.ts";
@@ -74,7 +75,9 @@ export async function pullFigure(ctx: BenchContext): Promise<Omit<FigureResult, 
   const floorRef = pushed.get("node-floor");
   if (!floorRef) throw new Error("node-floor was not pushed: run npm run images -- --push");
   spawnSync("bash", ["scripts/registry.sh", "start"], { cwd: ROOT, stdio: "inherit" });
+  // Tokens of the bench's test issuer on 127.0.0.1 (the containers share the host's network).
   const env = {
+    ...(await testAuth()).env,
     KAFKA_BOOTSTRAP_SERVERS: ctx.kafka.join(","),
     MONGODB_URI: databaseUri(`bench_${ctx.runId}_pull`, ctx.mongoUri),
     KAFKA_TOPIC: `bench-${ctx.runId}-pull`,

@@ -3,9 +3,11 @@
 // issued directly with the driver (functions/customer-management/history-queries.ts, as the
 // handler calls them).
 // One request at a time, the same users for both, alternating which goes first.
+
 import type { Collection } from "mongodb";
 import { userPage, userStats } from "../../functions/customer-management/history-queries.ts";
 import { ensureIndexes } from "../../functions/shared/mongo.ts";
+import { testAuth } from "../../harness/auth-fixture.ts";
 import { openDatabase } from "../../harness/databases.ts";
 import { ensureUserIdGin, localPostgres } from "../../harness/ferretdb-index.ts";
 import type { Component } from "../../harness/process.ts";
@@ -43,13 +45,15 @@ export async function readFigure(ctx: BenchContext): Promise<Omit<FigureResult, 
     management = await startFunction(ctx, "customer-management", { MONGODB_URI: uri });
     await waitOk(`${management.url}/livez`);
     const url = management.url;
+    // A service's token (purchases:admin reads any user's), signed once before the clock runs.
+    const admin = { Authorization: `Bearer ${await (await testAuth()).serviceToken()}` };
     const random = prng(42);
     const pick = () => `bench-u${Math.floor(random() * size.users)}`;
     const ours: number[] = [];
     const direct: number[] = [];
     const viaHttp = async (user: string) => {
       const t0 = performance.now();
-      const a = await call(`${url}/purchases/${user}`);
+      const a = await call(`${url}/purchases/${user}`, "GET", undefined, admin);
       if (a.status !== 200) throw new Error(`GET /purchases/${user}: ${a.status} ${a.body.slice(0, 300)}`);
       return performance.now() - t0;
     };
@@ -58,7 +62,9 @@ export async function readFigure(ctx: BenchContext): Promise<Omit<FigureResult, 
       await Promise.all([userPage(collection, user, 50), userStats(collection, user)]);
       return performance.now() - t0;
     };
-    const first = JSON.parse((await call(`${url}/purchases/bench-u0`)).body) as { stats?: { count: number } };
+    const first = JSON.parse((await call(`${url}/purchases/bench-u0`, "GET", undefined, admin)).body) as {
+      stats?: { count: number };
+    };
     if (first.stats?.count !== size.purchases / size.users) {
       throw new Error(
         `bench-u0 has ${first.stats?.count} purchases, expected ${size.purchases / size.users}`,

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createKafka, createProducer, type Producer } from "../../functions/shared/kafka.ts";
+import { testAuth } from "../../harness/auth-fixture.ts";
 import { freshDatabase } from "../../harness/databases.ts";
 import { isolatedPipeline, unique } from "../../harness/names.ts";
 import { testConfig } from "../../harness/stack.ts";
@@ -25,11 +26,16 @@ before(async () => {
   // a new FerretDB database has taken over 3 s, and a failed auto-connect closes the client.
   const db = await freshDatabase("asyncapi", 10_000);
   closeDb = () => db.client.close();
-  system = await startSystem({ env: { ...pipeline.env, MONGODB_URI: db.uri } });
+  const auth = await testAuth();
+  system = await startSystem({ env: { ...pipeline.env, ...auth.env, MONGODB_URI: db.uri } });
   for (const user of ["asyncapi-alice", "asyncapi-bob"]) {
     const res = await fetch(`${system.url("gateway")}/buy`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "Idempotency-Key": unique("k") },
+      headers: {
+        "Content-Type": "application/json",
+        "Idempotency-Key": unique("k"),
+        ...(await auth.headers(user)),
+      },
       body: JSON.stringify({ username: user, user_id: user }),
     });
     assert.equal(res.status, 202, await res.text());

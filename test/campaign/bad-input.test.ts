@@ -1,6 +1,8 @@
 // Bad-input campaign: at least 200 generated malformed requests across every HTTP
 // endpoint of the running system, and malformed CloudEvents at purchase-persist. Each must be a JSON
 // 4xx ({error, message}, never a 5xx), and neither the database nor the purchases topic may change.
+// Tokens are verified (a test issuer, harness/auth-fixture.ts): a case on a protected route carries a
+// valid token unless it is about the token (./auth-cases.ts), so that the input is what is refused.
 
 import assert from "node:assert/strict";
 import { request } from "node:http";
@@ -9,11 +11,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createGroupReader, type GroupReader } from "../../functions/customer-management/lag.ts";
 import { ERROR_CATALOG, type ErrorCode } from "../../functions/shared/errors.ts";
 import { createAdmin, createKafka } from "../../functions/shared/kafka.ts";
+import { testAuth } from "../../harness/auth-fixture.ts";
 import { freshDatabase } from "../../harness/databases.ts";
 import { isolatedPipeline, unique } from "../../harness/names.ts";
 import { testConfig } from "../../harness/stack.ts";
 import { type System, startSystem } from "../../harness/system.ts";
 import { waitFor } from "../../harness/wait.ts";
+import { authCases } from "./auth-cases.ts";
 import { buyCases } from "./buy-cases.ts";
 import { type Case, seeded } from "./cases.ts";
 import { eventCases, heldEvents } from "./event-cases.ts";
@@ -23,7 +27,29 @@ import { type DatabaseState, databaseState, topicRecords } from "./state.ts";
 const SEED = Number(process.env.BAD_INPUT_SEED ?? 20261121);
 const rng = seeded(SEED);
 const runId = unique("bad");
-const cases = [...buyCases(rng), ...historyCases(rng), ...methodCases(), ...eventCases(rng, runId)];
+const auth = await testAuth();
+const cases = [
+  ...buyCases(rng),
+  ...historyCases(rng),
+  ...methodCases(),
+  ...eventCases(rng, runId),
+  ...(await authCases(auth)),
+];
+// The token a case gets unless it says otherwise, signed for each request (the campaign outlasts a
+// token's 5 minutes): the service's (purchases:admin) for the management API, mallory's for the
+// public API; none for purchase-persist and items.
+const tokenFor: Partial<Record<Case["target"], () => Promise<Record<string, string>>>> = {
+  gateway: () => auth.headers("mallory"),
+  buy: () => auth.headers("mallory"),
+  "user-purchases": () => auth.headers("mallory"),
+  "customer-management": async () => ({ Authorization: `Bearer ${await auth.serviceToken()}` }),
+};
+const withToken = async (c: Case): Promise<Case> => {
+  const token = c.auth === false ? undefined : await tokenFor[c.target]?.();
+  if (!token) return c;
+  if (c.rawHeaders) return { ...c, rawHeaders: [...c.rawHeaders, ...Object.entries(token)] };
+  return { ...c, headers: { ...token, ...c.headers } };
+};
 const byEndpoint = new Map<string, Case[]>();
 for (const c of cases) byEndpoint.set(c.endpoint, [...(byEndpoint.get(c.endpoint) ?? []), c]);
 
@@ -40,6 +66,7 @@ before(async () => {
   system = await startSystem({
     env: {
       ...pipeline.env,
+      ...auth.env,
       MONGODB_URI: db.uri,
       LOG_LEVEL: "info",
       // Input validation, not the sender's identity (functions/purchase-persist/sender.test.ts), is
@@ -56,7 +83,7 @@ before(async () => {
   for (const user of ["mallory", "alice", "bob"]) {
     const res = await fetch(`${system.url("gateway")}/buy`, {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", ...(await auth.headers(user)) },
       body: JSON.stringify({ username: user, user_id: user }),
     });
     assert.equal(res.status, 202, await res.text());
@@ -128,7 +155,8 @@ function sendRaw(c: Case & { rawHeaders: [string, string][] }) {
   });
 }
 
-async function send(c: Case) {
+async function send(plain: Case) {
+  const c = await withToken(plain);
   if (c.rawHeaders) return sendRaw({ ...c, rawHeaders: c.rawHeaders });
   const res = await fetch(`${system.url(c.target)}${c.path}`, {
     method: c.method,

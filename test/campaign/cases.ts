@@ -25,6 +25,11 @@ export interface Case {
   body?: Uint8Array;
   /** The error code it must be refused with, where one is certain. */
   error?: string;
+  /**
+   * false: sent without the campaign's token. Otherwise a protected route gets a valid one (mallory's,
+   * or the service's for customer-management), so that the input, not the caller, is what is refused.
+   */
+  auth?: false;
 }
 
 /** mulberry32: a tiny seeded PRNG, enough to pick values reproducibly. */

@@ -3,7 +3,6 @@
 // probes, security and autoscaling are what docs/deploy.md describes.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { AUTH_VARIABLES } from "../../functions/shared/auth/index.ts";
 import { parseEnv } from "../../functions/shared/config.ts";
 import { systemConfig, variablesOf } from "../../harness/config.ts";
 import { listFunctions } from "../../harness/root.ts";
@@ -38,14 +37,6 @@ const configOf = (name: string) => {
   return schema;
 };
 const RESERVED = ["PORT", "K_SERVICE", "K_REVISION", "K_CONFIGURATION"];
-/**
- * Issue 25: variables the manifests set before the config parsers read them, because the functions
- * are wired on other branches (auth-wire: AUTH_* in buy, user-purchases and customer-management;
- * web-signin: AUTH_ISSUER and WEB_CLIENT_ID in web; sender-id's SENDER_* are read now). Until
- * then such a variable counts as read; once a function reads it, the last test of this group fails
- * until it is taken out of this list, so the check is whole again.
- */
-const AWAITED = new Set(AUTH_VARIABLES.filter((k) => k !== "AUTH_ISSUER"));
 /** queue-proxy's drain before the app gets SIGTERM (knative/serving pkg/queue/sharedmain). */
 const QUEUE_PROXY_DRAIN_MS = 30_000;
 
@@ -132,7 +123,7 @@ describe("deploy manifests: environment", () => {
     const allReads = new Set<string>();
     for (const s of services) {
       const name = s.metadata.name;
-      const reads = [...variablesOf(configOf(name)), ...AWAITED];
+      const reads = variablesOf(configOf(name));
       for (const key of reads) allReads.add(key);
       for (const from of container(s).envFrom ?? []) {
         for (const key of reads) {
@@ -202,15 +193,6 @@ describe("deploy manifests: environment", () => {
       assert.equal(Boolean(uri?.valueFrom?.secretKeyRef), usesMongo, s.metadata.name);
     }
     assert.ok(!("MONGODB_URI" in (configMap?.data ?? {})), "the URI holds credentials: Secret only");
-  });
-
-  test("When a function's config parser reads an awaited variable, then it is no longer awaited (take it out of AWAITED)", () => {
-    const read = [...configs.values()].flatMap((c) => variablesOf(c));
-    assert.deepEqual(
-      [...AWAITED].filter((key) => read.includes(key)),
-      [],
-      "these are read now: remove them from AWAITED in test/deploy/cross-checks.unit.test.ts",
-    );
   });
 
   test("When user-purchases calls the management API, then it uses the customer-management Service's cluster-local URL", () => {

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { testAuth } from "../../harness/auth-fixture.ts";
 import { freshDatabase } from "../../harness/databases.ts";
 import { FIRST_REQUESTS } from "../../harness/first-request.ts";
 import { isolatedPipeline, unique } from "../../harness/names.ts";
@@ -18,7 +19,8 @@ const started: Component[] = [];
 
 before(async () => {
   db = await freshDatabase("first");
-  env = { ...pipeline.env, MONGODB_URI: db.uri, LOG_LEVEL: "warn" };
+  // Tokens verified: the protected first requests carry a test issuer's token (first-request.ts).
+  env = { ...pipeline.env, ...(await testAuth()).env, MONGODB_URI: db.uri, LOG_LEVEL: "warn" };
   await ensureTopics(env);
 });
 after(async () => {

@@ -1,5 +1,6 @@
 // The whole pipeline as the run command starts it: gateway -> buy -> Kafka -> local KafkaSource
-// dispatcher -> purchase-persist -> FerretDB -> management API -> getAllUserBuys.
+// dispatcher -> purchase-persist -> FerretDB -> management API -> getAllUserBuys, with tokens of
+// the local Keycloak (alice and bob signed in through its login form, as the page does).
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -8,6 +9,7 @@ import type { Collection, MongoClient } from "mongodb";
 import { createKafka, createProducer, type Producer } from "../../functions/shared/kafka.ts";
 import type { PurchaseDoc } from "../../functions/shared/purchase.ts";
 import { freshDatabase } from "../../harness/databases.ts";
+import { localIssuer, SHOPPERS, shopperToken } from "../../harness/keycloak.ts";
 import { unique } from "../../harness/names.ts";
 import { stack, testConfig } from "../../harness/stack.ts";
 import { type System, startSystem } from "../../harness/system.ts";
@@ -19,6 +21,8 @@ let env: Record<string, string>;
 let client: MongoClient;
 let collection: Collection<PurchaseDoc>;
 let producer: Producer;
+let alice: Record<string, string>;
+let bob: Record<string, string>;
 
 before(async () => {
   const db = await freshDatabase("e2e");
@@ -30,7 +34,12 @@ before(async () => {
     MONGODB_URI: db.uri,
     MONGODB_TIMEOUT_MS: "1000",
     LOG_LEVEL: "info",
+    AUTH_MODE: "on",
+    AUTH_ISSUER: localIssuer(),
   };
+  const bearer = async (who: "alice" | "bob") => ({ Authorization: `Bearer ${await shopperToken(who)}` });
+  alice = await bearer("alice");
+  bob = await bearer("bob");
   system = await startSystem({ env });
   producer = createProducer(createKafka(testConfig(), unique("raw")), { timeoutMs: 5000 });
   await producer.connect();
@@ -43,13 +52,14 @@ after(async () => {
 });
 
 const api = () => system.url("gateway");
-const buy = (user: string) =>
+const buy = (caller: Record<string, string>) =>
   fetch(`${api()}/buy`, {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ username: user, user_id: user }),
+    headers: { "Content-Type": "application/json", ...caller },
+    body: "{}",
   });
-const history = async (user: string) => (await fetch(`${api()}/getAllUserBuys/${user}?limit=500`)).json();
+const history = async (caller: Record<string, string>, user = "me") =>
+  (await fetch(`${api()}/getAllUserBuys/${user}?limit=500`, { headers: caller })).json();
 
 /** Produces purchases for one user straight to Kafka as plain JSON records (not through buy). */
 async function producePlain(user: string, n: number, start = 0) {
@@ -69,20 +79,38 @@ async function producePlain(user: string, n: number, start = 0) {
 }
 
 describe("end to end", () => {
-  test("When a purchase is made through the gateway, then it shows in history and statistics", async () => {
-    const res = await buy("e2e-alice");
+  test("When alice buys through the gateway with her Keycloak token, then it shows in her history and statistics", async () => {
+    const res = await buy(alice);
     assert.equal(res.status, 202);
     const { purchase } = await res.json();
+    assert.deepEqual([purchase.user_id, purchase.username], [SHOPPERS.alice.id, "alice"]);
     // The page and the statistics are two queries: a read between the write and its visibility
     // can see the purchase in one and not yet in the other, so wait for both. (How fast it shows
     // is the bench's freshness figure, not a timed assertion here.)
     const body = await waitFor("the purchase in history", async () => {
-      const h = await history("e2e-alice");
+      const h = await history(alice);
       return h.stats?.count === 1 && h.purchases?.length === 1 ? h : undefined;
     });
     assert.equal(body.purchases[0].id, purchase.id);
     assert.equal(body.stats.total_spent, purchase.price);
     assert.equal(body.stats.top_items[0].item_name, purchase.item_name);
+  });
+
+  test("When there is no token or bob asks for alice's purchases, then 401 and 403 through the gateway", async () => {
+    const none = await fetch(`${api()}/getAllUserBuys/me`);
+    assert.equal(none.status, 401);
+    assert.equal(none.headers.get("www-authenticate"), 'Bearer realm="purchases"');
+    assert.equal((await buy({})).status, 401);
+    const bobReads = await fetch(`${api()}/getAllUserBuys/${SHOPPERS.alice.id}`, { headers: bob });
+    assert.equal(bobReads.status, 403);
+    assert.equal((await bobReads.json()).error, "forbidden");
+    const bobBuys = await fetch(`${api()}/buy`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...bob },
+      body: JSON.stringify({ user_id: SHOPPERS.alice.id }),
+    });
+    assert.equal(bobBuys.status, 403);
+    assert.deepEqual((await history(bob)).purchases, []);
   });
 
   test("When a plain JSON record is produced by another producer, then it is stored", async () => {

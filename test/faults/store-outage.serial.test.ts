@@ -13,6 +13,7 @@ import { createLogger } from "../../functions/shared/logging.ts";
 import { createRegistry } from "../../functions/shared/metrics.ts";
 import { ping } from "../../functions/shared/mongo.ts";
 import { createApp as createUserPurchasesApp } from "../../functions/user-purchases/app.ts";
+import { authFor, type TestAuth, testAuth } from "../../harness/auth-fixture.ts";
 import { unique } from "../../harness/names.ts";
 import { persistFixture, purchase } from "../../harness/persist-fixture.ts";
 import { hangPostgres, startPostgres, stopPostgres } from "../../harness/postgres-faults.ts";
@@ -30,8 +31,15 @@ let userPurchases: ReturnType<typeof createUserPurchasesApp>;
 let server: Server;
 const user = unique("outage");
 let offset = 0;
+let auth: TestAuth;
+/** The service token (admin) for the management API, the shopper's own for user-purchases. */
+let service: Record<string, string>;
+let shopper: Record<string, string>;
 
 before(async () => {
+  auth = await testAuth();
+  service = { Authorization: `Bearer ${await auth.serviceToken()}` };
+  shopper = await auth.headers(user);
   fx = await persistFixture("outage");
   management = createManagementApp({
     logger: createLogger("silent"),
@@ -40,6 +48,7 @@ before(async () => {
     collection: fx.collection,
     timeoutMs: STORE_TIMEOUT_MS,
     groupState: async () => undefined,
+    auth: authFor(auth.env),
   });
   server = serve({ fetch: management.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
   await new Promise((r) => server.once("listening", r));
@@ -49,6 +58,7 @@ before(async () => {
     managementUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     // The default: longer than the management API's store bound.
     timeoutMs: 5000,
+    auth: authFor(auth.env),
   });
   assert.equal(
     (await fx.post({ "ce-id": `partition:0/offset:${offset++}` }, purchase({ user_id: user }))).status,
@@ -99,10 +109,12 @@ async function checkEveryFunction(writeDeadlineMs: number) {
   await assertUnhealthy("management /health", mgmtHealth);
   await assertUnhealthy("persist /health", persistHealth);
   const reads = {
-    "management /purchases/:user_id": management.request(`/purchases/${user}`),
-    "management /api/purchases/:userId": management.request(`/api/purchases/${user}`),
-    "management /api/purchases": management.request("/api/purchases"),
-    "user-purchases /getAllUserBuys/:user_id": userPurchases.request(`/getAllUserBuys/${user}`),
+    "management /purchases/:user_id": management.request(`/purchases/${user}`, { headers: service }),
+    "management /api/purchases/:userId": management.request(`/api/purchases/${user}`, { headers: service }),
+    "management /api/purchases": management.request("/api/purchases", { headers: service }),
+    "user-purchases /getAllUserBuys/:user_id": userPurchases.request(`/getAllUserBuys/${user}`, {
+      headers: shopper,
+    }),
   };
   for (const [what, res] of Object.entries(reads))
     await assertUnavailable(what, await within(what, res, DEADLINE_MS));
@@ -115,7 +127,7 @@ async function waitRecovered() {
   await waitFor("the store to answer again", () => ping(fx.client, 1000), { timeoutMs: 60_000 });
   await waitFor(
     "a history read to succeed",
-    async () => (await management.request(`/purchases/${user}`)).ok,
+    async () => (await management.request(`/purchases/${user}`, { headers: service })).ok,
     {
       timeoutMs: 30_000,
     },

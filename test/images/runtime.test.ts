@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parse } from "yaml";
 import { KAFKA_PACKAGE } from "../../build/bundle.ts";
+import { testAuth } from "../../harness/auth-fixture.ts";
 import { engine, imageOf } from "../../harness/containers.ts";
 import { freshDatabase } from "../../harness/databases.ts";
 import { isolatedPipeline } from "../../harness/names.ts";
@@ -38,7 +39,14 @@ const running = new Map<string, Component>();
 
 before(async () => {
   db = await freshDatabase("images");
-  const env = { ...isolatedPipeline("images").env, MONGODB_URI: db.uri, LOG_LEVEL: "warn" };
+  // Tokens verified against this process's test issuer on 127.0.0.1: the containers share the
+  // host's network (harness/containers.ts), so they fetch its keys as a pod fetches Keycloak's.
+  const env = {
+    ...isolatedPipeline("images").env,
+    ...(await testAuth()).env,
+    MONGODB_URI: db.uri,
+    LOG_LEVEL: "warn",
+  };
   await ensureTopics(env);
   for (const fn of FUNCTIONS) {
     const c = await startFunction({ name: fn, runtime: "container", env });
@@ -110,6 +118,30 @@ describe("function images, run as Knative runs them", () => {
       assert.notEqual(sh.status, 0, `${fn} has a shell`);
     });
   }
+
+  test("When buy's and customer-management's images run with tokens verified, then no token is 401 and a shopper's token is served", async () => {
+    const auth = await testAuth();
+    const user = `images-${process.pid}`;
+    const buy = running.get("buy") as Component;
+    const post = (headers: Record<string, string>) =>
+      fetch(`${buy.url}/buy`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", ...headers },
+        body: "{}",
+      });
+    const refused = await post({});
+    assert.equal(refused.status, 401, await refused.text());
+    assert.equal(refused.headers.get("www-authenticate"), 'Bearer realm="purchases"');
+    const bought = await post(await auth.headers(user));
+    assert.equal(bought.status, 202, await bought.text());
+    const management = running.get("customer-management") as Component;
+    const history = await fetch(`${management.url}/purchases/me`, { headers: await auth.headers(user) });
+    assert.equal(history.status, 200, await history.text());
+    const other = await fetch(`${management.url}/purchases/someone-else`, {
+      headers: await auth.headers(user),
+    });
+    assert.equal(other.status, 403);
+  });
 
   for (const fn of ["buy", "customer-management"]) {
     test(`When the ${fn} image starts node, then the Kafka client's native addon loads`, () => {

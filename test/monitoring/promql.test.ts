@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createKafka, createProducer, type Producer } from "../../functions/shared/kafka.ts";
+import { testAuth } from "../../harness/auth-fixture.ts";
 import { freshDatabase } from "../../harness/databases.ts";
 import { isolatedPipeline, unique } from "../../harness/names.ts";
 import { type Prometheus, scrapeTargets, startPrometheus } from "../../harness/prometheus.ts";
@@ -102,16 +103,18 @@ const clusterOnly = [
 ];
 
 const api = () => system.url("gateway");
+/** The shopper's Authorization header (harness/auth-fixture.ts), signed in `before`. */
+let shopper: Record<string, string> = {};
 const buy = async () => {
   const res = await fetch(`${api()}/buy`, {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: { "Content-Type": "application/json", ...shopper },
     body: JSON.stringify({ username: user, user_id: user }),
   });
   await res.body?.cancel();
   assert.equal(res.status, 202);
 };
-const history = async () => (await fetch(`${api()}/getAllUserBuys/${user}`)).json();
+const history = async () => (await fetch(`${api()}/getAllUserBuys/${user}`, { headers: shopper })).json();
 const get = async (path: string) => (await fetch(`${api()}${path}`)).body?.cancel();
 
 /** Waits until the query's result passes its check; fails with the last problem. */
@@ -146,7 +149,9 @@ before(async () => {
   // a new FerretDB database has taken over 3 s, and a failed auto-connect closes the client.
   const db = await freshDatabase("promql", 10_000);
   closeDb = () => db.client.close();
-  system = await startSystem({ env: { ...pipeline.env, MONGODB_URI: db.uri } });
+  const auth = await testAuth();
+  shopper = await auth.headers(user);
+  system = await startSystem({ env: { ...pipeline.env, ...auth.env, MONGODB_URI: db.uri } });
   prometheus = await startPrometheus({
     dir,
     targets: scrapeTargets(system.components.values()),
@@ -232,7 +237,7 @@ describe("monitoring: the PromQL of docs/operations.md on a real Prometheus", ()
   test("When the management API is gone and user-purchases answers 5xx, then the 5xx queries return its share", async () => {
     await system.components.get("customer-management")?.stop();
     const fail = async () => {
-      const res = await fetch(`${api()}/getAllUserBuys/${user}`);
+      const res = await fetch(`${api()}/getAllUserBuys/${user}`, { headers: shopper });
       await res.body?.cancel();
       assert.equal(res.status, 502);
     };

@@ -15,11 +15,15 @@ import { createRegistry } from "../../functions/shared/metrics.ts";
 import { errorDescriptions, toOpenApiPath } from "../../functions/shared/openapi.ts";
 import type { PurchaseDoc } from "../../functions/shared/purchase.ts";
 import { createApp as createUserPurchases } from "../../functions/user-purchases/app.ts";
+import { authFor, testAuth } from "../../harness/auth-fixture.ts";
 
-// Apps built only to list their routes and serve their documents: no request reaches a dependency.
+// Apps built only to list their routes and serve their documents: no request reaches a dependency
+// (a protected route is refused before its handler: no token is sent here).
+const tokens = await testAuth();
 const base = () => ({
   logger: createLogger("silent"),
   registry: createRegistry({ service: "t", defaultMetrics: false }),
+  auth: authFor(tokens.env),
 });
 const buy = createBuy({
   ...base(),
@@ -97,6 +101,81 @@ describe("OpenAPI documents", () => {
             $ref: "#/components/schemas/Error",
           });
         }
+      }
+    }
+  });
+});
+
+describe("OpenAPI security", () => {
+  const PROTECTED = {
+    public: { "POST /buy": ["purchases:write"], "GET /getAllUserBuys/{user_id}": ["purchases:read"] },
+    management: {
+      "GET /purchases/{user_id}": ["purchases:read"],
+      "GET /api/purchases/{userId}": ["purchases:read"],
+      "GET /api/purchases": ["purchases:admin"],
+    },
+  };
+  type Op = {
+    security?: Record<string, string[]>[];
+    responses: Record<string, Response & { headers?: object }>;
+  };
+  const ops = (doc: { paths: Record<string, object> }) =>
+    Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item as Record<string, Op>).map(
+        ([m, op]) => [`${m.toUpperCase()} ${path}`, op] as const,
+      ),
+    );
+
+  for (const [name, doc] of Object.entries(documents)) {
+    test(`When the ${name} document is read, then bearerAuth is a JWT bearer scheme describing the scopes`, () => {
+      const scheme = doc.components.securitySchemes.bearerAuth;
+      assert.equal(scheme.type, "http");
+      assert.equal(scheme.scheme, "bearer");
+      assert.equal(scheme.bearerFormat, "JWT");
+      for (const scope of ["purchases:read", "purchases:write", "purchases:admin"])
+        assert.ok(scheme.description.includes(scope), scope);
+    });
+
+    test(`When the ${name} document lists its operations, then exactly the protected ones declare bearerAuth with their scope, the rest security: []`, () => {
+      const declared = Object.fromEntries(
+        ops(doc)
+          .filter(([, op]) => (op.security ?? []).length > 0)
+          .map(([key, op]) => [key, op.security?.[0]?.bearerAuth]),
+      );
+      assert.deepEqual(declared, PROTECTED[name as keyof typeof PROTECTED]);
+      for (const [key, op] of ops(doc)) assert.ok(Array.isArray(op.security), `${key} declares security`);
+    });
+
+    test(`When a protected operation of the ${name} document is read, then it has 401 and 403 with the challenge, and a 503 with Retry-After`, () => {
+      for (const [key, op] of ops(doc).filter(([, o]) => (o.security ?? []).length > 0)) {
+        for (const status of ["401", "403"]) {
+          const r = op.responses[status];
+          assert.ok(r, `${key} ${status}`);
+          assert.ok(r.headers && "WWW-Authenticate" in r.headers, `${key} ${status} WWW-Authenticate`);
+        }
+        assert.match(op.responses["401"]?.description ?? "", /`missing_token`.*`invalid_token`/);
+        assert.match(op.responses["403"]?.description ?? "", /`insufficient_scope`/);
+        assert.match(op.responses["503"]?.description ?? "", /`identity_provider_unavailable`/);
+      }
+    });
+  }
+
+  test("When each documented operation is called without a token, then exactly the protected ones answer 401 missing_token", async () => {
+    const apps = { public: [buy, items, userPurchases], management: [customerManagement] };
+    for (const [name, doc] of Object.entries(documents)) {
+      for (const [key, op] of ops(doc)) {
+        const [method, path] = key.split(" ") as [string, string];
+        const url = path.replace(/\{[^}]+\}/g, "someone");
+        const app = apps[name as keyof typeof apps].find((a) =>
+          a.routes.some((r) => r.method === method && toOpenApiPath(r.path) === path),
+        );
+        assert.ok(app, key);
+        const res = await app.request(url, { method, ...(method === "POST" ? { body: "{}" } : {}) });
+        const isProtected = (op.security ?? []).length > 0;
+        if (isProtected) {
+          assert.equal(res.status, 401, key);
+          assert.equal(res.headers.get("www-authenticate"), 'Bearer realm="purchases"', key);
+        } else if (path !== "/health") assert.notEqual(res.status, 401, key);
       }
     }
   });

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
+import { testAuth } from "../../harness/auth-fixture.ts";
 import { freshDatabase } from "../../harness/databases.ts";
 import { type Sink, startDispatcher, startSink, writeManifest } from "../../harness/dispatcher-fixture.ts";
 import { isolatedPipeline, unique } from "../../harness/names.ts";
@@ -55,7 +56,7 @@ before(async () => {
   deliveries = await startSink();
   const db = await freshDatabase("passthrough", 10_000);
   closeDb = () => db.client.close();
-  const env = { ...pipeline.env, LOG_LEVEL: "warn" };
+  const env = { ...pipeline.env, ...(await testAuth()).env, LOG_LEVEL: "warn" };
   const started = await Promise.all([
     startFunction({ name: "buy", env }),
     // The same function with tracing on: the record carries its produce span's context.
@@ -99,7 +100,7 @@ async function buy(component: string, headers: Record<string, string>) {
   const user = unique("tp");
   const res = await fetch(`${url(component)}/buy`, {
     method: "POST",
-    headers: { "Content-Type": "application/json", ...headers },
+    headers: { "Content-Type": "application/json", ...(await (await testAuth()).headers(user)), ...headers },
     body: JSON.stringify({ username: user, user_id: user }),
   });
   const text = await res.text();

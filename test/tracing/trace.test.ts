@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import * as v from "valibot";
 import { PurchaseHeadersSchema } from "../../harness/asyncapi-schemas.ts";
+import { testAuth } from "../../harness/auth-fixture.ts";
 import { freshDatabase } from "../../harness/databases.ts";
 import { isolatedPipeline, unique } from "../../harness/names.ts";
 import { type System, startSystem } from "../../harness/system.ts";
@@ -25,7 +26,7 @@ const hex = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uint8Array
 async function buy(user: string, headers: Record<string, string> = {}) {
   const res = await fetch(`${system.url("gateway")}/buy`, {
     method: "POST",
-    headers: { "Content-Type": "application/json", ...headers },
+    headers: { "Content-Type": "application/json", ...(await (await testAuth()).headers(user)), ...headers },
     body: JSON.stringify({ username: user, user_id: user }),
   });
   const text = await res.text();
@@ -84,6 +85,7 @@ before(async () => {
   system = await startSystem({
     env: {
       ...pipeline.env,
+      ...(await testAuth()).env,
       MONGODB_URI: db.uri,
       LOG_LEVEL: "debug",
       OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint,
