@@ -4,6 +4,7 @@
 // Prometheus that scrapes them (harness/prometheus.ts), and stops them all on Ctrl-C. The functions
 // verify tokens of the local Keycloak (AUTH_ISSUER from STACK_KEYCLOAK_PORT, unless set).
 
+import { localSenderEnv } from "../harness/auth-fixture.ts";
 import { systemConfig } from "../harness/config.ts";
 import { ensureLocalGins, localPostgres } from "../harness/ferretdb-index.ts";
 import { localIssuer, SHOPPERS } from "../harness/keycloak.ts";
@@ -31,7 +32,14 @@ const system = await startSystem({
       Number(process.env[`PORT_${k.toUpperCase().replace("-", "_")}`] ?? v),
     ]),
   ),
-  env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "info", AUTH_ISSUER: process.env.AUTH_ISSUER ?? localIssuer() },
+  env: {
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+    AUTH_ISSUER: process.env.AUTH_ISSUER ?? localIssuer(),
+    // Sender identity on, as the tests run it: the dispatcher sends a client-credentials token of
+    // the local Keycloak's purchases-source client, standing in for the KafkaSource's service
+    // account; SENDER_AUTH=off (or another issuer's SENDER_*) in the environment replaces it.
+    ...(process.env.SENDER_AUTH ? {} : localSenderEnv(localIssuer())),
+  },
   onLine: (name, line) => {
     // Show warnings and errors as they happen; info lines only with LOG_LEVEL=debug|info and VERBOSE=1.
     if (process.env.VERBOSE === "1" || /"level":"(warn|error)"/.test(line) || !line.startsWith("{")) {
