@@ -36,6 +36,12 @@ export interface TestAuth {
   env: Record<string, string>;
   /** A shopper's access token: `sub` = userId, `preferred_username` = name (default the id). */
   token(userId: string, opts?: { name?: string; scope?: string }): Promise<string>;
+  /**
+   * `{ Authorization: "Bearer …" }` for a shopper signed in for a long load (the fault campaign):
+   * one token per user, signed again a minute before it expires (tokens live 5 minutes), as a
+   * page renews its session.
+   */
+  session(userId: string): Promise<Record<string, string>>;
   /** `{ Authorization: "Bearer …" }` for that shopper. */
   headers(userId: string, opts?: { name?: string; scope?: string }): Promise<Record<string, string>>;
   /** A client-credentials token of the service client (`azp` purchases-service), admin scope by default. */
@@ -89,6 +95,7 @@ async function start(): Promise<TestAuth> {
   });
   const token: TestAuth["token"] = (userId, { name = userId, scope = SHOPPER_SCOPE } = {}) =>
     issuer.sign({ sub: userId, preferred_username: name, scope, azp: "purchases-web" });
+  const sessions = new Map<string, { headers: Promise<Record<string, string>>; renewAt: number }>();
   return {
     issuer,
     env: {
@@ -99,6 +106,15 @@ async function start(): Promise<TestAuth> {
     },
     token,
     headers: async (userId, opts) => ({ Authorization: `Bearer ${await token(userId, opts)}` }),
+    session: (userId) => {
+      let held = sessions.get(userId);
+      if (!held || held.renewAt < Date.now()) {
+        const headers = token(userId).then((t) => ({ Authorization: `Bearer ${t}` }));
+        held = { headers, renewAt: Date.now() + 240_000 };
+        sessions.set(userId, held);
+      }
+      return held.headers;
+    },
     serviceToken: (scope = SERVICE_SCOPE) =>
       issuer.sign({
         sub: "service-account-purchases-service",

@@ -3,6 +3,7 @@
 // they flow, then the pipeline drained and the outcome checked (verify.ts).
 import { setTimeout as sleep } from "node:timers/promises";
 import { createMongoClient, purchasesCollection } from "../../functions/shared/mongo.ts";
+import { testAuth } from "../auth-fixture.ts";
 import { freshDatabase } from "../databases.ts";
 import { isolatedPipeline, unique } from "../names.ts";
 import type { Component } from "../process.ts";
@@ -47,6 +48,8 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
   const { topic, dlq, group } = pipeline;
   const env: Record<string, string> = {
     ...pipeline.env,
+    // Tokens verified as in production: the load signs its shoppers in with the test issuer.
+    ...(await testAuth()).env,
     KAFKA_TIMEOUT_MS: String(opts.kafkaTimeoutMs),
     MONGODB_URI: db.uri,
     // info: the logs kept with --logs show each component's start, crash and restart.

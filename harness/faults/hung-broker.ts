@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createMongoClient, purchasesCollection } from "../../functions/shared/mongo.ts";
+import { testAuth } from "../auth-fixture.ts";
 import { unique } from "../names.ts";
 import { ROOT } from "../root.ts";
 import { waitFor } from "../wait.ts";
@@ -26,7 +27,7 @@ async function buyKeyless(url: string, p: KeylessPurchase, maxAttempts: number) 
   for (let n = 0; n < maxAttempts; n++) {
     const res = await fetch(`${url}/buy`, {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", ...(await (await testAuth()).session(p.user)) },
       body: JSON.stringify({ username: p.user, user_id: p.user }),
       signal: AbortSignal.timeout(30_000),
     }).catch(() => undefined);

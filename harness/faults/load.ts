@@ -3,6 +3,7 @@
 // and every attempt recorded, so the campaign can judge each refusal and find any hang.
 import { setTimeout as sleep } from "node:timers/promises";
 import { uuidV5For } from "../../functions/shared/uuid5.ts";
+import { testAuth } from "../auth-fixture.ts";
 
 // Equal to IDEMPOTENCY_NAMESPACE in functions/buy/app.ts: it gives the id of a purchase that never
 // got its 202. The campaign compares it with the id of every 202, so a drift fails loudly.
@@ -61,7 +62,11 @@ async function buyOnce(url: string, p: TrackedPurchase, timeoutMs: number): Prom
   try {
     res = await fetch(`${url}/buy`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "Idempotency-Key": p.key },
+      headers: {
+        "Content-Type": "application/json",
+        "Idempotency-Key": p.key,
+        ...(await (await testAuth()).session(p.userId)),
+      },
       body: JSON.stringify({ username: `Shopper ${p.userId}`, user_id: p.userId }),
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -171,7 +176,10 @@ async function readOnce(url: string, userId: string, timeoutMs: number): Promise
   let res: Response;
   let text: string;
   try {
-    res = await fetch(`${url}/getAllUserBuys/${userId}?limit=5`, { signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetch(`${url}/getAllUserBuys/${userId}?limit=5`, {
+      headers: await (await testAuth()).session(userId),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     text = await res.text();
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };

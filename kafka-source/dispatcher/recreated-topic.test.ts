@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createAdmin, createKafka, createProducer, ensureTopic } from "../../functions/shared/kafka.ts";
+import { testAuth } from "../../harness/auth-fixture.ts";
 import { freshDatabase } from "../../harness/databases.ts";
 import { isolatedPipeline, unique } from "../../harness/names.ts";
 import { testConfig } from "../../harness/stack.ts";
@@ -21,7 +22,10 @@ describe("dispatcher: a recreated topic", () => {
 
   before(async () => {
     db = await freshDatabase("recreated");
-    system = await startSystem({ env: { ...pipeline.env, MONGODB_URI: db.uri, LOG_LEVEL: "info" } });
+    const auth = await testAuth();
+    system = await startSystem({
+      env: { ...pipeline.env, ...auth.env, MONGODB_URI: db.uri, LOG_LEVEL: "info" },
+    });
     await Promise.all([admin.connect(), producer.connect()]);
   });
 
@@ -58,8 +62,8 @@ describe("dispatcher: a recreated topic", () => {
     for (let i = 0; i < 12; i++) {
       const res = await fetch(`${system.url("gateway")}/buy`, {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ username: `before-${i}`, user_id: `before-${i}` }),
+        headers: { "Content-Type": "application/json", ...(await (await testAuth()).headers(`before-${i}`)) },
+        body: "{}",
       });
       assert.equal(res.status, 202, await res.text());
     }
