@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { testAuth } from "../../harness/auth-fixture.ts";
 import { freshDatabase } from "../../harness/databases.ts";
 import { unique } from "../../harness/names.ts";
 import { type Component, spawnComponent } from "../../harness/process.ts";
@@ -57,7 +58,13 @@ describe("management API: broker restarts", () => {
     api = await spawnComponent({
       name: "customer-management",
       entry: "functions/customer-management/server.ts",
-      env: { KAFKA_TOPIC: topic, KAFKA_GROUP_ID: group, MONGODB_URI: db.uri, LOG_LEVEL: "warn" },
+      env: {
+        ...(await testAuth()).env,
+        KAFKA_TOPIC: topic,
+        KAFKA_GROUP_ID: group,
+        MONGODB_URI: db.uri,
+        LOG_LEVEL: "warn",
+      },
     });
   });
 
@@ -110,7 +117,10 @@ describe("management API: broker restarts", () => {
       while (polling) {
         for (const path of ["/health", "/purchases/alice"]) {
           try {
-            const res = await fetch(`${api.url}${path}`, { signal: AbortSignal.timeout(5000) });
+            const res = await fetch(`${api.url}${path}`, {
+              headers: await (await testAuth()).session("alice"),
+              signal: AbortSignal.timeout(5000),
+            });
             await res.arrayBuffer();
             const key = `${path} ${res.status}`;
             answers.set(key, (answers.get(key) ?? 0) + 1);
