@@ -23,6 +23,7 @@ import {
   IssuerUnavailable,
   type KeySource,
   Unauthorized,
+  warmKeys,
 } from "../shared/auth/index.ts";
 import { kinds } from "../shared/config.ts";
 import { AppError } from "../shared/errors.ts";
@@ -158,16 +159,6 @@ export function createSenderCheck(
   };
   return {
     middleware,
-    warm: async () => {
-      try {
-        await keys.warm();
-        return true;
-      } catch (err) {
-        logger.warn("cannot fetch the sender issuer's keys yet; they are fetched at the first event", {
-          err: (err as Error).message,
-        });
-        return false;
-      }
-    },
+    warm: () => warmKeys(keys, logger, "the sender issuer's"),
   };
 }

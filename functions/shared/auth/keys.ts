@@ -5,6 +5,7 @@
 // then fails every request, even for tokens signed by a key it holds, for as long as the issuer is
 // down. A key that is not among them while the issuer is down cannot be checked either way: that is
 // IssuerUnavailable (a 503), never an accept.
+
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
@@ -13,6 +14,7 @@ import {
   type JSONWebKeySet,
   type JWSHeaderParameters,
 } from "jose";
+import type { Logger } from "../logging.ts";
 
 /** The issuer (its discovery document or its JWKS) could not be reached or answered garbage. */
 export class IssuerUnavailable extends Error {}
@@ -127,4 +129,20 @@ async function discoverJwksUrl(issuer: string, timeoutMs: number): Promise<strin
   if (typeof doc.jwks_uri !== "string" || !URL.canParse(doc.jwks_uri))
     throw new IssuerUnavailable(`${url} has no valid jwks_uri`);
   return doc.jwks_uri;
+}
+
+/**
+ * Fetches the issuer's keys ahead of the first request (start-up): true when they came, false when
+ * the issuer cannot be reached yet (logged; they are fetched at the first token then).
+ */
+export async function warmKeys(keys: KeySource, logger: Logger, whose: string): Promise<boolean> {
+  try {
+    await keys.warm();
+    return true;
+  } catch (err) {
+    logger.warn(`cannot fetch ${whose} keys yet; they are fetched at the first token`, {
+      err: (err as Error).message,
+    });
+    return false;
+  }
 }

@@ -11,7 +11,7 @@ import type { MiddlewareHandler } from "hono";
 import { AppError, BEARER_CHALLENGE } from "../errors.ts";
 import type { Logger } from "../logging.ts";
 import type { AuthConfig } from "./config.ts";
-import { createKeySource, type KeySource } from "./keys.ts";
+import { createKeySource, type KeySource, warmKeys } from "./keys.ts";
 import {
   createTokenVerifier,
   type Identity,
@@ -123,16 +123,6 @@ export function createAuth(config: AuthConfig, deps: { logger: Logger; keys?: Ke
         c.set("identity", identity);
         await next();
       },
-    warm: async () => {
-      try {
-        await keys.warm();
-        return true;
-      } catch (err) {
-        logger.warn("cannot fetch the issuer's keys yet; they are fetched at the first request", {
-          err: (err as Error).message,
-        });
-        return false;
-      }
-    },
+    warm: () => warmKeys(keys, logger, "the issuer's"),
   };
 }
