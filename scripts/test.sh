@@ -71,30 +71,68 @@ else
     for f in "$d"/**/*.test.ts; do [[ "$f" == test/images/* ]] || candidates+=("$f"); done
   done
 fi
-# A file with a stack of its own (harness/private-stack.ts: it takes its own broker or database down)
-# is among the longest of its tier and spends its first 10-25 s starting that stack: such files go
-# first, so that they do not end the phase alone. node --test starts files in the order given.
-side_by_side=() own_stack=() serial=()
+unit=() own_stack=() stack_tier=() serial=()
 for f in "${candidates[@]}"; do
   if [[ "$f" == *.serial.test.ts ]]; then serial+=("$f")
+  elif [[ "$f" == *.unit.test.ts ]]; then unit+=("$f")
   elif grep -q usePrivateStack "$f"; then own_stack+=("$f")
-  else side_by_side+=("$f"); fi
+  else stack_tier+=("$f"); fi
 done
-side_by_side=("${own_stack[@]}" "${side_by_side[@]}")
 
+# Three lanes at once, then the serial tier:
+# - the stack tier, STACK_CONCURRENCY files at once, reported as it goes;
+# - the files with a stack of their own (harness/private-stack.ts: they stop, kill or hang their own
+#   broker or database), 2 at once: the longest files of the run, each first starting its stack, so
+#   they start at once rather than where node --test's sorted order would put them (the campaign
+#   last, ending the phase alone);
+# - the unit tier, 2 at once, without --test-force-exit (below) and with no stack to reach.
+# The two background lanes' reports go to test-results/tiers/ and are printed when they end.
+#
 # --test-force-exit: a file whose tests are done exits even if a native handle (a Kafka client a
 # failed test could not close) would keep it alive; without it one such file hangs the whole run.
 # Its price: a file that exits this way can leave its last results out of the report (seen once:
 # 15 of buy's unit tests unreported, all run), so the counts are a lower bound; a file with a failed
-# test still exits 1 and fails the run (docs/testing.md#what-npm-test-runs).
+# test still exits 1 and fails the run (docs/testing.md#what-npm-test-runs). A unit file holds no
+# native handle, so the unit lane goes without it and reports every result.
 status=0
-if [ ${#side_by_side[@]} -gt 0 ]; then
-  echo "==> node --test, unit and stack tiers, ${STACK_CONCURRENCY} files at once (${#side_by_side[@]} files)"
-  node --test --test-concurrency="$STACK_CONCURRENCY" --test-force-exit --test-reporter=spec \
-    "${side_by_side[@]}" || status=$?
+reports=test-results/tiers
+mkdir -p "$reports"
+lanes=()
+background_lane() { # name, then the node --test arguments
+  local name=$1; shift
+  echo "==> node --test, $name (in the background: $reports/$name.txt)"
+  (
+    t0=$SECONDS
+    rc=0
+    if [ "$name" = unit ]; then no_stack; fi
+    node --test --test-reporter=spec "$@" >"$reports/$name.txt" 2>&1 || rc=$?
+    echo "($name: $((SECONDS - t0)) s, exit $rc)" >>"$reports/$name.txt"
+    exit "$rc"
+  ) &
+  lanes+=("$name:$!")
+}
+if [ ${#unit[@]} -gt 0 ]; then
+  background_lane unit --test-concurrency=2 "${unit[@]}"
 fi
+if [ ${#own_stack[@]} -gt 0 ]; then
+  background_lane "own-stack" --test-concurrency=2 --test-force-exit "${own_stack[@]}"
+fi
+if [ ${#stack_tier[@]} -gt 0 ]; then
+  echo "==> node --test, stack tier, ${STACK_CONCURRENCY} files at once (${#stack_tier[@]} files)"
+  t0=$SECONDS
+  node --test --test-concurrency="$STACK_CONCURRENCY" --test-force-exit --test-reporter=spec \
+    "${stack_tier[@]}" || status=$?
+  echo "(stack tier: $((SECONDS - t0)) s)"
+fi
+for lane in "${lanes[@]}"; do
+  wait "${lane#*:}" || status=1
+  echo "==> $reports/${lane%%:*}.txt"
+  cat "$reports/${lane%%:*}.txt"
+done
 if [ ${#serial[@]} -gt 0 ]; then
   echo "==> node --test, serial tier, one file at a time (${#serial[@]} files)"
+  t0=$SECONDS
   node --test --test-concurrency=1 --test-force-exit --test-reporter=spec "${serial[@]}" || status=$?
+  echo "(serial tier: $((SECONDS - t0)) s)"
 fi
 exit "$status"
