@@ -7,10 +7,12 @@
 # Test tiers, by file name:
 #   *.unit.test.ts    no broker, no database, no stack: npm run test:unit (--unit), the editing loop,
 #                     and npm run test:watch (--watch), which reruns them on every save
-#   *.serial.test.ts  stop or start a shared service of the stack (the broker, the database): alone,
-#                     one at a time, after everything else
+#   *.serial.test.ts  stop or start a shared service of the stack (the broker, the database,
+#                     Keycloak): after everything else, one at a time (Keycloak's beside the others)
 #   *.test.ts         the stack tier: each file makes its own topics, databases, consumer groups,
-#                     ids and ports (harness/names.ts), so files run side by side
+#                     ids and ports (harness/names.ts), so files run side by side; a file that takes
+#                     the broker or the database down does it to a stack of its own
+#                     (harness/private-stack.ts) and runs in a lane of its own beside them
 # test/images/ needs the built images: npm run test:images.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -111,6 +113,16 @@ background_lane() { # name, then the node --test arguments
   ) &
   lanes+=("$name:$!")
 }
+# Waits for the background lanes, prints their reports; a lane that failed fails the run.
+wait_lanes() {
+  local lane
+  for lane in "${lanes[@]}"; do
+    wait "${lane#*:}" || status=1
+    echo "==> $reports/${lane%%:*}.txt"
+    cat "$reports/${lane%%:*}.txt"
+  done
+  lanes=()
+}
 if [ ${#unit[@]} -gt 0 ]; then
   background_lane unit --test-concurrency=2 "${unit[@]}"
 fi
@@ -124,15 +136,24 @@ if [ ${#stack_tier[@]} -gt 0 ]; then
     "${stack_tier[@]}" || status=$?
   echo "(stack tier: $((SECONDS - t0)) s)"
 fi
-for lane in "${lanes[@]}"; do
-  wait "${lane#*:}" || status=1
-  echo "==> $reports/${lane%%:*}.txt"
-  cat "$reports/${lane%%:*}.txt"
-done
+wait_lanes
+# The serial tier: the files that take a shared service down, one at a time, except that a file that
+# stops Keycloak (stopKeycloak) runs beside the others, which stop or hang only the broker or the
+# database and check tokens against the in-process test issuer, not Keycloak.
 if [ ${#serial[@]} -gt 0 ]; then
-  echo "==> node --test, serial tier, one file at a time (${#serial[@]} files)"
+  keycloak=() others=()
+  for f in "${serial[@]}"; do
+    if grep -q stopKeycloak "$f"; then keycloak+=("$f"); else others+=("$f"); fi
+  done
+  echo "==> node --test, serial tier (${#serial[@]} files): one at a time, Keycloak's beside the others"
   t0=$SECONDS
-  node --test --test-concurrency=1 --test-force-exit --test-reporter=spec "${serial[@]}" || status=$?
+  if [ ${#keycloak[@]} -gt 0 ]; then
+    background_lane serial-keycloak --test-concurrency=1 --test-force-exit "${keycloak[@]}"
+  fi
+  if [ ${#others[@]} -gt 0 ]; then
+    node --test --test-concurrency=1 --test-force-exit --test-reporter=spec "${others[@]}" || status=$?
+  fi
+  wait_lanes
   echo "(serial tier: $((SECONDS - t0)) s)"
 fi
 exit "$status"
