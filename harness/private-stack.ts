@@ -1,13 +1,14 @@
 // A stack of one's own for a test file that stops, kills or hangs the broker or the database: its own
 // Kafka (and FerretDB on PostgreSQL) from scripts/stack.sh, on ports the OS picked, under a directory
-// of its own. The file then runs in the stack tier beside the others instead of alone in the serial
-// tier: what it does to its services nobody else sees. It costs a broker start (~10-25 s on the
-// shared 2-core machine, docs/performance.md#test-times), so it is for files that take a service down.
+// of its own. The file then runs beside the other stack files instead of alone in the serial tier:
+// what it does to its services nobody else sees. A broker start costs 4 s on a quiet 2-core machine
+// and up to 25 s on a loaded one (FerretDB ~3 s), so it is for files that take a service down
+// (docs/testing.md).
 //
 // Call it at the top of the file, before anything reads the addresses: it points this process's
 // environment at the private services (KAFKA_BOOTSTRAP_SERVERS, MONGODB_URI, STACK_DIR, STACK_*_PORT),
 // which every harness module reads when it is called (testConfig, stack(), spawnComponent's children,
-// the fault campaign), and stops them after the file's tests. A service not asked for stays the
+// the fault campaign), and stops them when the process exits. A service not asked for stays the
 // shared one (Keycloak always: the functions check tokens against the in-process test issuer).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
@@ -63,7 +64,7 @@ function teardown(dir: string) {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Private stacks whose test process is gone (killed before its after hook ran): stopped, removed. */
+/** Private stacks whose test process is gone (killed before its exit handler ran): stopped, removed. */
 function sweepStale(root: string) {
   let entries: string[] = [];
   try {
