@@ -96,6 +96,9 @@ export async function usePrivateStack(name: string, services: PrivateService[]):
       KAFKA_BOOTSTRAP_SERVERS: `127.0.0.1:${port}`,
       // One partition for the group offsets: made in a moment, and warmUp below proves it for every group.
       STACK_KAFKA_OFFSETS_PARTITIONS: "1",
+      // C1 only: a broker start takes 2.9 CPU-s instead of 4.5-5.2 (its JIT's C2 compilations), which
+      // is what a start waits for on a loaded machine; a test broker carries a few thousand records.
+      STACK_KAFKA_JAVA_OPTS: "-XX:TieredStopAtLevel=1",
     });
   }
   if (services.includes("mongo")) {

@@ -258,7 +258,12 @@ EOF
       || { tail -n 30 "$LOGS/kafka.out" >&2; die "kafka: formatting $data failed"; }
     echo "kafka: formatted storage in $data (cluster id $id)"
   fi
-  spawn kafka "$LOGS/kafka.out" "${java[@]}" -Xms512m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true kafka.Kafka "$props"
+  # STACK_KAFKA_JAVA_OPTS: more JVM options, after the defaults (a private test broker runs with C1
+  # only: harness/private-stack.ts).
+  local opts=()
+  read -r -a opts <<<"${STACK_KAFKA_JAVA_OPTS:-}"
+  spawn kafka "$LOGS/kafka.out" "${java[@]}" -Xms512m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true \
+    "${opts[@]}" kafka.Kafka "$props"
   if command -v kcat >/dev/null; then
     wait_ready kafka 60 kcat -b "127.0.0.1:$KAFKA_PORT" -L -m 3
   else
