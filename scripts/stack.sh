@@ -241,6 +241,7 @@ log.dirs=$data
 num.partitions=3
 auto.create.topics.enable=false
 offsets.topic.replication.factor=1
+offsets.topic.num.partitions=${STACK_KAFKA_OFFSETS_PARTITIONS:-50}
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 share.coordinator.state.topic.replication.factor=1
@@ -248,13 +249,21 @@ share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 EOF
   if [ ! -f "$data/meta.properties" ]; then
-    local id
-    id="$("${java[@]}" -Xmx256m kafka.tools.StorageTool random-uuid)" || die "kafka: StorageTool random-uuid failed"
+    # A cluster id as StorageTool random-uuid makes it (16 random bytes, base64url, not starting with
+    # "-"), without a JVM start of its own: a private stack (harness/private-stack.ts) formats at
+    # every start.
+    local id=-
+    while [[ $id == -* ]]; do id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"; done
     "${java[@]}" -Xmx256m kafka.tools.StorageTool format -t "$id" -c "$props" >>"$LOGS/kafka.out" 2>&1 \
       || { tail -n 30 "$LOGS/kafka.out" >&2; die "kafka: formatting $data failed"; }
     echo "kafka: formatted storage in $data (cluster id $id)"
   fi
-  spawn kafka "$LOGS/kafka.out" "${java[@]}" -Xms512m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true kafka.Kafka "$props"
+  # STACK_KAFKA_JAVA_OPTS: more JVM options, after the defaults (a private test broker runs with C1
+  # only: harness/private-stack.ts).
+  local opts=()
+  read -r -a opts <<<"${STACK_KAFKA_JAVA_OPTS:-}"
+  spawn kafka "$LOGS/kafka.out" "${java[@]}" -Xms512m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true \
+    "${opts[@]}" kafka.Kafka "$props"
   if command -v kcat >/dev/null; then
     wait_ready kafka 60 kcat -b "127.0.0.1:$KAFKA_PORT" -L -m 3
   else

@@ -29,7 +29,7 @@ export FUNCTION_RUNTIME=container
 if [ $# -gt 0 ]; then
   files=("$@")
 else
-  files=(test/images/*.test.ts test/e2e/first-request.test.ts test/e2e/pipeline.serial.test.ts test/web/purchase-flow.test.ts)
+  files=(test/images/*.test.ts test/e2e/first-request.test.ts test/e2e/pipeline.test.ts test/web/purchase-flow.test.ts)
 fi
 echo "==> node --test through the containers (${#files[@]} files)"
 node --test --test-concurrency=1 --test-reporter=spec "${files[@]}"

@@ -7,10 +7,12 @@
 # Test tiers, by file name:
 #   *.unit.test.ts    no broker, no database, no stack: npm run test:unit (--unit), the editing loop,
 #                     and npm run test:watch (--watch), which reruns them on every save
-#   *.serial.test.ts  stop or start a shared service of the stack (the broker, the database): alone,
-#                     one at a time, after everything else
+#   *.serial.test.ts  stop or start a shared service of the stack (the broker, the database,
+#                     Keycloak): after everything else, one at a time (Keycloak's beside the others)
 #   *.test.ts         the stack tier: each file makes its own topics, databases, consumer groups,
-#                     ids and ports (harness/names.ts), so files run side by side
+#                     ids and ports (harness/names.ts), so files run side by side; a file that takes
+#                     the broker or the database down does it to a stack of its own
+#                     (harness/private-stack.ts) and runs in a lane of its own beside them
 # test/images/ needs the built images: npm run test:images.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,24 +73,88 @@ else
     for f in "$d"/**/*.test.ts; do [[ "$f" == test/images/* ]] || candidates+=("$f"); done
   done
 fi
-side_by_side=() serial=()
+unit=() own_stack=() stack_tier=() serial=()
 for f in "${candidates[@]}"; do
-  if [[ "$f" == *.serial.test.ts ]]; then serial+=("$f"); else side_by_side+=("$f"); fi
+  if [[ "$f" == *.serial.test.ts ]]; then serial+=("$f")
+  elif [[ "$f" == *.unit.test.ts ]]; then unit+=("$f")
+  elif grep -q usePrivateStack "$f"; then own_stack+=("$f")
+  else stack_tier+=("$f"); fi
 done
 
+# Three lanes at once, then the serial tier:
+# - the stack tier, STACK_CONCURRENCY files at once, reported as it goes;
+# - the files with a stack of their own (harness/private-stack.ts: they stop, kill or hang their own
+#   broker or database), 4 at once: the longest files of the run, each first starting its stack, so
+#   they start at once rather than where node --test's sorted order would put them (the campaign
+#   last, ending the phase alone). With 3 at once the campaign still started third and this lane
+#   ended the phase (169 s against 132 s for the stack tier, load 6-13);
+# - the unit tier, 2 at once, without --test-force-exit (below) and with no stack to reach.
+# The two background lanes' reports go to test-results/tiers/ and are printed when they end.
+#
 # --test-force-exit: a file whose tests are done exits even if a native handle (a Kafka client a
 # failed test could not close) would keep it alive; without it one such file hangs the whole run.
 # Its price: a file that exits this way can leave its last results out of the report (seen once:
 # 15 of buy's unit tests unreported, all run), so the counts are a lower bound; a file with a failed
-# test still exits 1 and fails the run (docs/testing.md#what-npm-test-runs).
+# test still exits 1 and fails the run (docs/testing.md#what-npm-test-runs). A unit file holds no
+# native handle, so the unit lane goes without it and reports every result.
 status=0
-if [ ${#side_by_side[@]} -gt 0 ]; then
-  echo "==> node --test, unit and stack tiers, ${STACK_CONCURRENCY} files at once (${#side_by_side[@]} files)"
-  node --test --test-concurrency="$STACK_CONCURRENCY" --test-force-exit --test-reporter=spec \
-    "${side_by_side[@]}" || status=$?
+reports=test-results/tiers
+mkdir -p "$reports"
+lanes=()
+background_lane() { # name, then the node --test arguments
+  local name=$1; shift
+  echo "==> node --test, $name (in the background: $reports/$name.txt)"
+  (
+    t0=$SECONDS
+    rc=0
+    if [ "$name" = unit ]; then no_stack; fi
+    node --test --test-reporter=spec "$@" >"$reports/$name.txt" 2>&1 || rc=$?
+    echo "($name: $((SECONDS - t0)) s, exit $rc)" >>"$reports/$name.txt"
+    exit "$rc"
+  ) &
+  lanes+=("$name:$!")
+}
+# Waits for the background lanes, prints their reports; a lane that failed fails the run.
+wait_lanes() {
+  local lane
+  for lane in "${lanes[@]}"; do
+    wait "${lane#*:}" || status=1
+    echo "==> $reports/${lane%%:*}.txt"
+    cat "$reports/${lane%%:*}.txt"
+  done
+  lanes=()
+}
+if [ ${#unit[@]} -gt 0 ]; then
+  background_lane unit --test-concurrency=2 "${unit[@]}"
 fi
+if [ ${#own_stack[@]} -gt 0 ]; then
+  background_lane "own-stack" --test-concurrency=4 --test-force-exit "${own_stack[@]}"
+fi
+if [ ${#stack_tier[@]} -gt 0 ]; then
+  echo "==> node --test, stack tier, ${STACK_CONCURRENCY} files at once (${#stack_tier[@]} files)"
+  t0=$SECONDS
+  node --test --test-concurrency="$STACK_CONCURRENCY" --test-force-exit --test-reporter=spec \
+    "${stack_tier[@]}" || status=$?
+  echo "(stack tier: $((SECONDS - t0)) s)"
+fi
+wait_lanes
+# The serial tier: the files that take a shared service down, one at a time, except that a file that
+# stops Keycloak (stopKeycloak) runs beside the others, which stop or hang only the broker or the
+# database and check tokens against the in-process test issuer, not Keycloak.
 if [ ${#serial[@]} -gt 0 ]; then
-  echo "==> node --test, serial tier, one file at a time (${#serial[@]} files)"
-  node --test --test-concurrency=1 --test-force-exit --test-reporter=spec "${serial[@]}" || status=$?
+  keycloak=() others=()
+  for f in "${serial[@]}"; do
+    if grep -q stopKeycloak "$f"; then keycloak+=("$f"); else others+=("$f"); fi
+  done
+  echo "==> node --test, serial tier (${#serial[@]} files): one at a time, Keycloak's beside the others"
+  t0=$SECONDS
+  if [ ${#keycloak[@]} -gt 0 ]; then
+    background_lane serial-keycloak --test-concurrency=1 --test-force-exit "${keycloak[@]}"
+  fi
+  if [ ${#others[@]} -gt 0 ]; then
+    node --test --test-concurrency=1 --test-force-exit --test-reporter=spec "${others[@]}" || status=$?
+  fi
+  wait_lanes
+  echo "(serial tier: $((SECONDS - t0)) s)"
 fi
 exit "$status"

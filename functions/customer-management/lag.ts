@@ -31,7 +31,7 @@ type Consumer = KafkaJS.Consumer;
  * So the state comes from listGroups (ListGroups, sent to every broker, no coordinator) and the
  * committed offsets from a consumer of the group that never subscribes (its OffsetFetch goes
  * through the consumer-group machinery that the dispatcher's consumers use and that survives
- * restarts). Both survive broker restarts: functions/customer-management/restart.serial.test.ts.
+ * restarts). Both survive broker restarts: functions/customer-management/restart.test.ts.
  */
 export function createGroupReader(kafka: Kafka, groupId: string) {
   const admin: Admin = kafka.admin();

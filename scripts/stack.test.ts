@@ -1,6 +1,7 @@
 // scripts/stack.sh start after a stack process was SIGKILLed: the stale pid file is noticed and the
 // process started again (not "already running, reusing it" for a process that is gone).
-// Kills the shared local stack's processes one at a time and leaves the stack running.
+// Kills the processes of a stack of its own (harness/private-stack.ts) one at a time, so it runs
+// beside the other stack files.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -10,11 +11,11 @@ import { promisify } from "node:util";
 import { createAdmin, createKafka } from "../functions/shared/kafka.ts";
 import { createMongoClient } from "../functions/shared/mongo.ts";
 import { unique } from "../harness/names.ts";
-import { ROOT } from "../harness/root.ts";
+import { usePrivateStack } from "../harness/private-stack.ts";
 import { stack, testConfig } from "../harness/stack.ts";
 import { waitFor } from "../harness/wait.ts";
 
-const RUN = join(process.env.STACK_DIR ?? join(ROOT, ".local"), "run");
+const RUN = join((await usePrivateStack("stack-test", ["kafka", "mongo"])).dir, "run");
 const pidOf = (service: string) => Number(readFileSync(join(RUN, `${service}.pid`), "utf8").trim());
 const alive = (pid: number) => {
   try {

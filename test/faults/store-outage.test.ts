@@ -1,8 +1,8 @@
-// Serial: PostgreSQL behind the local FerretDB stopped, then hung (SIGSTOP), while the management
-// API, user-purchases (which calls it) and purchase-persist answer. Every store call is a 503
-// database_unavailable with Retry-After, never a 500 or a 502, and /health answers within its bound
-// saying the store is unreachable (issue 24, points 4 and 5). Durations are checked only against a
-// second, independent deadline far above the bound: the machine is shared.
+// PostgreSQL behind a FerretDB of this file's own (harness/private-stack.ts) stopped, then hung
+// (SIGSTOP), while the management API, user-purchases (which calls it) and purchase-persist answer.
+// Every store call is a 503 database_unavailable with Retry-After, never a 500 or a 502, and /health
+// answers within its bound saying the store is unreachable (issue 24, points 4 and 5). Durations are
+// checked only against a second, independent deadline far above the bound: the machine is shared.
 import assert from "node:assert/strict";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -17,7 +17,10 @@ import { authFor, type TestAuth, testAuth } from "../../harness/auth-fixture.ts"
 import { unique } from "../../harness/names.ts";
 import { persistFixture, purchase } from "../../harness/persist-fixture.ts";
 import { hangPostgres, startPostgres, stopPostgres } from "../../harness/postgres-faults.ts";
+import { usePrivateStack } from "../../harness/private-stack.ts";
 import { waitFor } from "../../harness/wait.ts";
+
+await usePrivateStack("store-outage", ["mongo"]);
 
 /** MONGODB_TIMEOUT_MS of these apps (persistFixture's), so the health probe's bound is 1.5 s. */
 const STORE_TIMEOUT_MS = 1500;

@@ -11,10 +11,14 @@ import type { PurchaseDoc } from "../../functions/shared/purchase.ts";
 import { freshDatabase } from "../../harness/databases.ts";
 import { localIssuer, SHOPPERS, shopperToken } from "../../harness/keycloak.ts";
 import { unique } from "../../harness/names.ts";
+import { usePrivateStack } from "../../harness/private-stack.ts";
 import { stack, testConfig } from "../../harness/stack.ts";
 import { type System, startSystem } from "../../harness/system.ts";
 import { readRecords, recordCount } from "../../harness/topics.ts";
 import { waitFor } from "../../harness/wait.ts";
+
+// It stops the database: a FerretDB of its own (harness/private-stack.ts), so it runs beside the others.
+await usePrivateStack("e2e", ["mongo"]);
 
 let system: System;
 let env: Record<string, string>;

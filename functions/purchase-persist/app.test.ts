@@ -4,12 +4,16 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Collection, MongoClient } from "mongodb";
 import { freshDatabase } from "../../harness/databases.ts";
 import { unique } from "../../harness/names.ts";
+import { usePrivateStack } from "../../harness/private-stack.ts";
 import { stack } from "../../harness/stack.ts";
 import { waitFor } from "../../harness/wait.ts";
 import { createLogger } from "../shared/logging.ts";
 import { createRegistry } from "../shared/metrics.ts";
 import type { PurchaseDoc } from "../shared/purchase.ts";
 import { createApp } from "./app.ts";
+
+// It stops the database: a FerretDB of its own (harness/private-stack.ts), so it runs beside the others.
+await usePrivateStack("purchase-persist", ["mongo"]);
 
 let client: MongoClient;
 let collection: Collection<PurchaseDoc>;
