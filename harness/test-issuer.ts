@@ -89,8 +89,10 @@ export async function startTestIssuer(keys: SigningKey[]): Promise<TestIssuer> {
     });
     server.listen(port, "127.0.0.1");
     // A test process must not stay alive for its issuer alone: the children that fetch its keys,
-    // and the test's own requests, keep the event loop busy while it matters.
+    // and the test's own requests, keep the event loop busy while it matters. That goes for the
+    // keep-alive connections a fetch leaves open too (seconds until they time out).
     server.unref();
+    server.on("connection", (socket) => socket.unref());
     await once(server, "listening");
     port = (server.address() as AddressInfo).port;
   };
