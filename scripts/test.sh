@@ -32,6 +32,12 @@ STACK_CONCURRENCY="${TEST_CONCURRENCY:-4}"
 # ran the tier in 41-47 s against 69-87 s for 2 (node's own default is cores - 1).
 UNIT_CONCURRENCY="$(( $(nproc) * 3 ))"
 
+# Node's on-disk compile cache for every process the tests start: each test file is a Node process
+# of its own that loads the same TypeScript and packages; reusing their compiled code cut the unit
+# tier's CPU by about a fifth here (32-36 s to 25-27 s). Only for tests: the bench measures starts
+# as a new pod has them, without it.
+export NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-$PWD/.local/node-compile-cache}"
+
 # One line per file; an empty argument would make node --test search the whole tree by itself.
 unit_files() { for d in "${FOLDERS[@]}"; do for f in "$d"/**/*.unit.test.ts; do echo "$f"; done; done; }
 
